@@ -1,0 +1,17 @@
+//! Management API: tonic gRPC on a unix socket (proto/bgpd.proto): peers with state,
+//! time in state and prefix counts, Loc-RIB queries by prefix or peer, reload.
+
+mod server;
+
+pub use server::{ApiError, ApiService, serve};
+
+/// Generated protobuf and gRPC code.
+#[allow(
+    missing_docs,
+    missing_debug_implementations,
+    clippy::all,
+    unreachable_pub
+)]
+pub mod pb {
+    tonic::include_proto!("terrace.bgpd.v1");
+}

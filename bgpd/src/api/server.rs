@@ -1,0 +1,162 @@
+//! The gRPC service: status from the daemon's watch channel, RIB queries and reloads
+//! through its control channel.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use tokio::net::UnixListener;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_stream::wrappers::UnixListenerStream;
+use tonic::{Request, Response, Status as RpcStatus};
+
+use super::pb;
+use crate::daemon::{ControlMsg, Status};
+
+/// Why the API server stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The socket could not be bound.
+    #[error("failed to bind the api socket {path}")]
+    Bind {
+        /// Socket path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The gRPC server failed.
+    #[error("api server failed")]
+    Serve(#[from] tonic::transport::Error),
+}
+
+/// The service state.
+#[derive(Debug, Clone)]
+pub struct ApiService {
+    status: watch::Receiver<Status>,
+    control: mpsc::Sender<ControlMsg>,
+    config_path: PathBuf,
+}
+
+impl ApiService {
+    /// A service reading `status`, sending requests on `control`, reloading `config_path`.
+    pub fn new(
+        status: watch::Receiver<Status>,
+        control: mpsc::Sender<ControlMsg>,
+        config_path: PathBuf,
+    ) -> Self {
+        ApiService {
+            status,
+            control,
+            config_path,
+        }
+    }
+}
+
+/// Serve on a unix socket at `path` (a stale socket file is replaced) until `shutdown`.
+pub async fn serve(
+    path: &Path,
+    service: ApiService,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ApiError> {
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path).map_err(|source| ApiError::Bind {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    tonic::transport::Server::builder()
+        .add_service(pb::bgpd_server::BgpdServer::new(service))
+        .serve_with_incoming_shutdown(UnixListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
+
+fn parse<T: std::str::FromStr>(field: &str, s: &str) -> Result<Option<T>, RpcStatus> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|_| RpcStatus::invalid_argument(format!("{field}: {s:?} is not valid")))
+}
+
+#[tonic::async_trait]
+impl pb::bgpd_server::Bgpd for ApiService {
+    async fn list_peers(
+        &self,
+        _req: Request<pb::ListPeersRequest>,
+    ) -> Result<Response<pb::ListPeersResponse>, RpcStatus> {
+        let status = self.status.borrow().clone();
+        let peers = status
+            .peers
+            .iter()
+            .map(|(addr, p)| pb::Peer {
+                address: addr.to_string(),
+                name: p.name.clone(),
+                kind: p.kind.to_string(),
+                state: format!("{:?}", p.state),
+                since_seconds: p.since.elapsed().as_secs(),
+                prefixes_received: p.received as u64,
+            })
+            .collect();
+        Ok(Response::new(pb::ListPeersResponse {
+            peers,
+            loc_rib_prefixes: status.loc_rib as u64,
+        }))
+    }
+
+    async fn get_routes(
+        &self,
+        req: Request<pb::GetRoutesRequest>,
+    ) -> Result<Response<pb::GetRoutesResponse>, RpcStatus> {
+        let req = req.into_inner();
+        let prefix = parse::<ipnet::IpNet>("prefix", &req.prefix)?;
+        let peer = parse::<IpAddr>("peer", &req.peer)?;
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(ControlMsg::Routes {
+                prefix,
+                peer,
+                reply,
+            })
+            .await
+            .map_err(|_| RpcStatus::unavailable("bgpd is stopping"))?;
+        let routes = answer
+            .await
+            .map_err(|_| RpcStatus::unavailable("bgpd is stopping"))?;
+        let show = |a: IpAddr| {
+            if a.is_unspecified() {
+                String::new()
+            } else {
+                a.to_string()
+            }
+        };
+        let routes = routes
+            .into_iter()
+            .map(|r| pb::Route {
+                prefix: r.prefix.to_string(),
+                peer: if r.peer.is_unspecified() {
+                    "local".into()
+                } else {
+                    r.peer.to_string()
+                },
+                next_hop: show(r.next_hop),
+                as_path: r.as_path,
+                best: r.best,
+            })
+            .collect();
+        Ok(Response::new(pb::GetRoutesResponse { routes }))
+    }
+
+    async fn reload(
+        &self,
+        _req: Request<pb::ReloadRequest>,
+    ) -> Result<Response<pb::ReloadResponse>, RpcStatus> {
+        let config = crate::config::load(&self.config_path)
+            .map_err(|e| RpcStatus::invalid_argument(e.to_string()))?;
+        self.control
+            .send(ControlMsg::Reload(Box::new(config)))
+            .await
+            .map_err(|_| RpcStatus::unavailable("bgpd is stopping"))?;
+        Ok(Response::new(pb::ReloadResponse {}))
+    }
+}

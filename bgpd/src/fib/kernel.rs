@@ -1,0 +1,173 @@
+//! The rtnetlink side: dump our routes, replace (add or change) and delete them.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use futures::TryStreamExt;
+use ipnet::IpNet;
+use rtnetlink::packet_route::route::{
+    RouteAddress, RouteAttribute, RouteMessage, RouteNextHop, RouteProtocol, RouteVia,
+};
+use rtnetlink::{Handle, RouteMessageBuilder};
+
+use super::plan::Installed;
+use super::{ROUTE_METRIC, ROUTE_PROTOCOL};
+
+/// Why a FIB operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FibError {
+    /// No netlink socket.
+    #[error("failed to open rtnetlink socket")]
+    Socket(#[source] std::io::Error),
+    /// The kernel refused.
+    #[error("failed to {op} route {prefix}")]
+    Route {
+        /// install / delete / dump.
+        op: &'static str,
+        /// Prefix.
+        prefix: String,
+        /// Netlink error.
+        #[source]
+        source: rtnetlink::Error,
+    },
+}
+
+/// An rtnetlink connection in the current network namespace.
+#[derive(Debug, Clone)]
+pub struct KernelFib {
+    handle: Handle,
+}
+
+impl KernelFib {
+    /// Open the connection; its driver runs on the current tokio runtime.
+    pub fn connect() -> Result<KernelFib, FibError> {
+        let (conn, handle, _) = rtnetlink::new_connection().map_err(FibError::Socket)?;
+        tokio::spawn(conn);
+        Ok(KernelFib { handle })
+    }
+
+    /// Our routes in the main table.
+    pub async fn dump(&self) -> Result<Installed, FibError> {
+        let mut out = Installed::new();
+        let v4 = RouteMessageBuilder::<Ipv4Addr>::new().build();
+        let v6 = RouteMessageBuilder::<Ipv6Addr>::new().build();
+        for query in [v4, v6] {
+            let msgs: Vec<RouteMessage> = self
+                .handle
+                .route()
+                .get(query)
+                .execute()
+                .try_collect()
+                .await
+                .map_err(|source| FibError::Route {
+                    op: "dump",
+                    prefix: "all".into(),
+                    source,
+                })?;
+            out.extend(msgs.iter().filter_map(ours));
+        }
+        Ok(out)
+    }
+
+    /// Install or change a route (one next hop, or a multipath route for ECMP).
+    pub async fn replace(&self, prefix: IpNet, next_hops: &[IpAddr]) -> Result<(), FibError> {
+        let msg = message(prefix, next_hops);
+        self.handle
+            .route()
+            .add(msg)
+            .replace()
+            .execute()
+            .await
+            .map_err(|source| FibError::Route {
+                op: "install",
+                prefix: prefix.to_string(),
+                source,
+            })
+    }
+
+    /// Delete a route of ours; already gone is success.
+    pub async fn delete(&self, prefix: IpNet) -> Result<(), FibError> {
+        // Matched by prefix and protocol only, whatever metric it was installed with.
+        let mut msg = message(prefix, &[]);
+        msg.attributes
+            .retain(|a| !matches!(a, RouteAttribute::Priority(_)));
+        match self.handle.route().del(msg).execute().await {
+            Err(rtnetlink::Error::NetlinkError(m)) if m.raw_code() == -libc::ESRCH => Ok(()),
+            r => r.map_err(|source| FibError::Route {
+                op: "delete",
+                prefix: prefix.to_string(),
+                source,
+            }),
+        }
+    }
+}
+
+fn message(prefix: IpNet, next_hops: &[IpAddr]) -> RouteMessage {
+    let builder = RouteMessageBuilder::<IpAddr>::new()
+        .destination_prefix(prefix.addr(), prefix.prefix_len())
+        // An IpNet's prefix length always fits its family.
+        .unwrap_or_else(|_| RouteMessageBuilder::<IpAddr>::new())
+        .protocol(RouteProtocol::Other(ROUTE_PROTOCOL))
+        .priority(ROUTE_METRIC);
+    let builder = match next_hops {
+        [] => builder,
+        [one] => builder
+            .gateway(*one)
+            .unwrap_or_else(|_| RouteMessageBuilder::<IpAddr>::new()),
+        many => builder.multipath(many.iter().map(|a| hop(prefix, *a)).collect()),
+    };
+    builder.build()
+}
+
+fn hop(prefix: IpNet, a: IpAddr) -> RouteNextHop {
+    let mut h = RouteNextHop::default();
+    h.attributes.push(match (prefix, a) {
+        (IpNet::V4(_), IpAddr::V4(v4)) => RouteAttribute::Gateway(RouteAddress::Inet(v4)),
+        (IpNet::V6(_), IpAddr::V6(v6)) => RouteAttribute::Gateway(RouteAddress::Inet6(v6)),
+        // RFC 5549 style: an IPv4 prefix via an IPv6 next hop.
+        (_, IpAddr::V6(v6)) => RouteAttribute::Via(RouteVia::Inet6(v6)),
+        (_, IpAddr::V4(v4)) => RouteAttribute::Via(RouteVia::Inet(v4)),
+    });
+    h
+}
+
+/// The route as (prefix, next hops) if it is one of ours.
+fn ours(m: &RouteMessage) -> Option<(IpNet, Vec<IpAddr>)> {
+    if u8::from(m.header.protocol) != ROUTE_PROTOCOL {
+        return None;
+    }
+    let mut dst = None;
+    let mut hops = Vec::new();
+    for a in &m.attributes {
+        match a {
+            RouteAttribute::Destination(RouteAddress::Inet(a)) => dst = Some(IpAddr::V4(*a)),
+            RouteAttribute::Destination(RouteAddress::Inet6(a)) => dst = Some(IpAddr::V6(*a)),
+            RouteAttribute::Gateway(g) => hops.extend(addr(g)),
+            RouteAttribute::MultiPath(list) => {
+                for h in list {
+                    hops.extend(h.attributes.iter().filter_map(|a| match a {
+                        RouteAttribute::Gateway(g) => addr(g),
+                        _ => None,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    let dst = dst.unwrap_or(match m.header.address_family {
+        rtnetlink::packet_route::AddressFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    });
+    hops.sort();
+    Some((
+        IpNet::new(dst, m.header.destination_prefix_length).ok()?,
+        hops,
+    ))
+}
+
+fn addr(a: &RouteAddress) -> Option<IpAddr> {
+    match a {
+        RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
+        RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
+        _ => None,
+    }
+}

@@ -1,0 +1,37 @@
+//! Routing information bases (RFC 4271 §3.2, §9): Adj-RIB-In per peer, the Loc-RIB with
+//! the decision process and ECMP, Adj-RIB-Out per peer with export policy, route
+//! reflection (RFC 4456), Graceful Restart stale routes (RFC 4724) and origination.
+//!
+//! [`Rib`] is the entry point; each method returns a [`RibOutput`] (FIB deltas,
+//! advertisements per peer, sessions to close, stale timers) for the driver to apply.
+//! After our own restart, [`Rib::start_deferral`] holds results back until the peers'
+//! End-of-RIB (RFC 4724 §4.1). Attribute sets are interned ([`intern`]) so routes share them.
+
+mod adj_in;
+mod adj_out;
+mod advert;
+pub mod decision;
+mod deferral;
+mod export;
+mod fib;
+mod import;
+pub mod intern;
+mod loc;
+mod origination;
+mod peer_policy;
+pub mod policy;
+mod speaker;
+mod speaker_routes;
+mod types;
+
+pub use adj_in::{AdjRibIn, InRoute};
+pub use adj_out::{AdjRibOut, OutPaths};
+pub use advert::{Advert, pack};
+pub use export::export;
+pub use fib::FibDelta;
+pub use import::{ImportReject, import};
+pub use loc::{BestChange, LocRib};
+pub use origination::originated;
+pub use peer_policy::{NextHopMode, PeerPolicy, RibConfig};
+pub use speaker::{Rib, RibOutput, StaleTimer};
+pub use types::{Candidate, PeerId, PeerInfo, RibAttrs};

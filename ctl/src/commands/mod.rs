@@ -1,0 +1,9 @@
+//! One module per verb.
+
+pub mod delete;
+pub mod get;
+pub mod ipam;
+pub mod label;
+pub mod selector;
+pub mod trace;
+pub mod write;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The main job: installs what is missing, builds release binaries and brings up
+# the multi-host lab on this machine, printing what it measures.
+# Usage: ./demo.sh [--keep]   (as root; --keep leaves the lab up to explore)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: the lab creates network namespaces and needs root; run it as root" >&2
+  exit 2
+fi
+
+echo "==> installing missing packages"
+scripts/install-deps
+echo "==> building release binaries"
+cargo build --release --locked --workspace --bins
+echo "==> starting the lab"
+exec target/release/lab-demo "$@"

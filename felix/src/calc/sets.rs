@@ -1,0 +1,316 @@
+//! Named IP sets: which ones rules need, their names, and their members.
+//!
+//! A rule selector matches endpoints *and* network sets (as the reference
+//! evaluator does), restricted by a namespace scope; its set holds the
+//! addresses of matching endpoints and the nets of matching network sets.
+//! Sets are per IP family and interval-typed, so their members are made
+//! non-overlapping here (nft rejects overlapping intervals).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ipnet::IpNet;
+use policies::eval::Evaluator;
+use policies::model::EntityRule;
+use policies::selector::{NAMESPACE_LABEL, Selector};
+
+use crate::hash;
+
+/// Which entities a rule selector may match.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Any entity (global policies and profiles without `namespaceSelector`).
+    Everywhere,
+    /// Only non-namespaced entities (`namespaceSelector: global()`).
+    NonNamespaced,
+    /// Entities in one namespace (a NetworkPolicy's own).
+    Namespace(String),
+    /// Entities in namespaces whose labels match.
+    Namespaces(String),
+}
+
+/// A selector set: a scope and a selector.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SetKey {
+    /// Namespace restriction.
+    pub scope: Scope,
+    /// Canonical selector text.
+    pub selector: String,
+}
+
+/// IP family of a set or rule variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// IPv4 (`ip`).
+    V4,
+    /// IPv6 (`ip6`).
+    V6,
+}
+
+impl Family {
+    /// Both families, IPv4 first.
+    pub const BOTH: [Family; 2] = [Family::V4, Family::V6];
+
+    /// `4` or `6`, for names.
+    pub fn digit(self) -> char {
+        match self {
+            Family::V4 => '4',
+            Family::V6 => '6',
+        }
+    }
+
+    /// The family of `net`.
+    pub fn of(net: &IpNet) -> Family {
+        match net {
+            IpNet::V4(_) => Family::V4,
+            IpNet::V6(_) => Family::V6,
+        }
+    }
+}
+
+impl SetKey {
+    /// The set a rule's selector side needs, or `None` when the side has no
+    /// scoped selector condition (evaluator: `selector`, `namespaceSelector`,
+    /// or `notSelector` inside a NetworkPolicy).
+    pub fn for_selector(er: &EntityRule, policy_ns: Option<&str>) -> Option<SetKey> {
+        let scoped = er.selector.is_some()
+            || er.namespace_selector.is_some()
+            || (policy_ns.is_some() && er.not_selector.is_some());
+        if !scoped {
+            return None;
+        }
+        let scope = match (&er.namespace_selector, policy_ns) {
+            (Some(sel), _) if sel.is_global() => Scope::NonNamespaced,
+            (Some(sel), _) => Scope::Namespaces(sel.canonical()),
+            (None, Some(ns)) => Scope::Namespace(ns.to_string()),
+            (None, None) => Scope::Everywhere,
+        };
+        let selector = er.selector.clone().unwrap_or_else(Selector::all);
+        Some(SetKey {
+            scope,
+            selector: selector.canonical(),
+        })
+    }
+
+    /// The set a `notSelector` needs: it is never namespace-scoped.
+    pub fn for_not_selector(er: &EntityRule) -> Option<SetKey> {
+        er.not_selector.as_ref().map(|s| SetKey {
+            scope: Scope::Everywhere,
+            selector: s.canonical(),
+        })
+    }
+
+    /// The nft set name for `family`.
+    pub fn name(&self, family: Family) -> String {
+        let text = format!("{:?}|{}", self.scope, self.selector);
+        format!("s-{}-{}", hash::short(&text), family.digit())
+    }
+}
+
+/// Name of the set holding a rule's literal nets of one family.
+pub fn net_set_name(nets: &[IpNet], family: Family) -> String {
+    let text: Vec<String> = normalise(nets.iter().copied().filter(|n| Family::of(n) == family))
+        .into_iter()
+        .collect();
+    format!("n-{}-{}", hash::short(&text.join(",")), family.digit())
+}
+
+/// Name of the `addr . proto . port` set of a named port.
+pub fn named_port_set_name(port: &str, family: Family) -> String {
+    format!("np-{port}-{}", family.digit())
+}
+
+/// Canonical element text of an address or net (plain address for /32, /128).
+pub fn element(net: &IpNet) -> String {
+    if net.prefix_len() == net.max_prefix_len() {
+        net.addr().to_string()
+    } else {
+        net.trunc().to_string()
+    }
+}
+
+/// Non-overlapping members: nets inside another member are dropped.
+pub fn normalise(nets: impl IntoIterator<Item = IpNet>) -> BTreeSet<String> {
+    let mut all: Vec<IpNet> = nets.into_iter().map(|n| n.trunc()).collect();
+    all.sort_by_key(|n| (n.prefix_len(), *n));
+    all.dedup();
+    let mut kept: Vec<IpNet> = Vec::new();
+    for n in all {
+        if !kept.iter().any(|k| k.contains(&n)) {
+            kept.push(n);
+        }
+    }
+    kept.iter().map(element).collect()
+}
+
+/// Something a selector can match: an endpoint or a network set.
+#[derive(Debug)]
+struct Entity {
+    namespace: Option<String>,
+    labels: BTreeMap<String, String>,
+    nets: Vec<IpNet>,
+}
+
+/// Computes selector-set members against one snapshot of the world.
+#[derive(Debug)]
+pub struct SetIndex<'a> {
+    ev: &'a Evaluator,
+    entities: Vec<Entity>,
+    ns_labels: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl<'a> SetIndex<'a> {
+    /// Indexes every endpoint and network set of `ev`.
+    pub fn new(ev: &'a Evaluator) -> Self {
+        let mut entities: Vec<Entity> = ev
+            .endpoints()
+            .map(|ep| Entity {
+                namespace: ep.key.namespace.clone(),
+                labels: ev.effective_labels(ep),
+                nets: ep.ips.iter().map(|ip| IpNet::from(*ip)).collect(),
+            })
+            .collect();
+        entities.extend(ev.network_sets().map(|s| {
+            let mut labels = s.labels.clone();
+            if let Some(ns) = &s.namespace {
+                labels.insert(NAMESPACE_LABEL.to_string(), ns.clone());
+            }
+            Entity {
+                namespace: s.namespace.clone(),
+                labels,
+                nets: s.nets.clone(),
+            }
+        }));
+        let ns_labels = entities
+            .iter()
+            .filter_map(|e| e.namespace.clone())
+            .map(|ns| {
+                let labels = ev.namespace_labels(&ns);
+                (ns, labels)
+            })
+            .collect();
+        Self {
+            ev,
+            entities,
+            ns_labels,
+        }
+    }
+
+    /// The evaluator the index was built from.
+    pub fn evaluator(&self) -> &Evaluator {
+        self.ev
+    }
+
+    /// Members of `key`, per family.
+    pub fn members(&self, key: &SetKey) -> BTreeMap<Family, BTreeSet<String>> {
+        let selector = Selector::parse(&key.selector).unwrap_or_else(|_| Selector::all());
+        let ns_sel = match &key.scope {
+            Scope::Namespaces(text) => Selector::parse(text).ok(),
+            _ => None,
+        };
+        let in_scope = |e: &Entity| match &key.scope {
+            Scope::Everywhere => true,
+            Scope::NonNamespaced => e.namespace.is_none(),
+            Scope::Namespace(ns) => e.namespace.as_deref() == Some(ns),
+            Scope::Namespaces(_) => e.namespace.as_ref().is_some_and(|ns| {
+                let labels = self.ns_labels.get(ns);
+                matches!((&ns_sel, labels), (Some(s), Some(l)) if s.matches(l))
+            }),
+        };
+        let nets = self
+            .entities
+            .iter()
+            .filter(|e| in_scope(e) && selector.matches(&e.labels))
+            .flat_map(|e| e.nets.iter().copied());
+        split(nets)
+    }
+
+    /// Members of the named-port set `port`: `addr . proto . port` of every
+    /// endpoint declaring a port of that name.
+    pub fn named_port(&self, port: &str) -> BTreeMap<Family, BTreeSet<String>> {
+        let mut out: BTreeMap<Family, BTreeSet<String>> = BTreeMap::new();
+        for ep in self.ev.endpoints() {
+            for np in ep.ports.iter().filter(|p| p.name == port) {
+                let proto = np.protocol.name().unwrap_or("tcp").to_ascii_lowercase();
+                for ip in &ep.ips {
+                    let fam = Family::of(&IpNet::from(*ip));
+                    out.entry(fam)
+                        .or_default()
+                        .insert(format!("{ip} . {proto} . {}", np.port));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Splits nets by family, normalised.
+pub fn split(nets: impl IntoIterator<Item = IpNet>) -> BTreeMap<Family, BTreeSet<String>> {
+    let (v4, v6): (Vec<IpNet>, Vec<IpNet>) =
+        nets.into_iter().partition(|n| Family::of(n) == Family::V4);
+    BTreeMap::from([(Family::V4, normalise(v4)), (Family::V6, normalise(v6))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn normalising_drops_nets_inside_other_members_and_prints_hosts_bare() {
+        let cases: [(&[&str], &[&str]); 4] = [
+            (&["10.0.0.1/32"], &["10.0.0.1"]),
+            (&["10.0.0.0/8", "10.1.2.3/32"], &["10.0.0.0/8"]),
+            (&["10.0.0.5/24", "10.0.0.0/24"], &["10.0.0.0/24"]),
+            (
+                &["10.0.0.0/25", "10.0.0.128/25"],
+                &["10.0.0.0/25", "10.0.0.128/25"],
+            ),
+        ];
+        for (input, want) in cases {
+            let got: Vec<String> = normalise(nets(input)).into_iter().collect();
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn selector_sets_are_scoped_like_the_evaluator() {
+        let sel = |t: &str| Some(Selector::parse(t).unwrap());
+        let er = EntityRule {
+            selector: sel("app == 'db'"),
+            ..EntityRule::default()
+        };
+        let key = SetKey::for_selector(&er, Some("shop")).unwrap();
+        assert_eq!(key.scope, Scope::Namespace("shop".into()));
+        assert_eq!(
+            SetKey::for_selector(&er, None).unwrap().scope,
+            Scope::Everywhere
+        );
+        let global = EntityRule {
+            namespace_selector: sel("global()"),
+            ..EntityRule::default()
+        };
+        let key = SetKey::for_selector(&global, Some("shop")).unwrap();
+        assert_eq!(
+            (key.scope, key.selector.as_str()),
+            (Scope::NonNamespaced, "all()")
+        );
+        let not_only = EntityRule {
+            not_selector: sel("app == 'db'"),
+            ..EntityRule::default()
+        };
+        assert!(SetKey::for_selector(&not_only, None).is_none());
+        assert_eq!(
+            SetKey::for_selector(&not_only, Some("shop"))
+                .unwrap()
+                .selector,
+            "all()"
+        );
+        assert_eq!(
+            SetKey::for_not_selector(&not_only).unwrap().scope,
+            Scope::Everywhere
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! Datastore records → [`World`] updates: one function per record kind,
+//! each an upsert or a delete keyed exactly as the world keys it.
+
+use datastore::ipam::Block;
+use datastore::key::Key;
+use datastore::resource::{
+    FelixConfigurationSpec, HostEndpointSpec, IPPoolSpec, Kind, Object, WorkloadEndpointSpec,
+};
+use policies::eval::{Endpoint, EndpointKey, NamedPort};
+use policies::model::Protocol;
+
+use crate::calc::world::Pool;
+use crate::calc::{EndpointKind, LocalEndpoint, Settings, World};
+
+/// A record felix could not use; it is logged and skipped, never fatal.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The key is not a Terrace key.
+    #[error("bad key {key}: {reason}")]
+    Key {
+        /// The key.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// The value does not decode.
+    #[error("bad value at {key}: {reason}")]
+    Value {
+        /// The key.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The world plus the raw FelixConfigurations it derives settings from.
+#[derive(Debug, Default)]
+pub struct Ingest {
+    /// The calculation input.
+    pub world: World,
+    global_config: Option<FelixConfigurationSpec>,
+    node_config: Option<FelixConfigurationSpec>,
+}
+
+impl Ingest {
+    /// An empty state for `node`.
+    pub fn new(node: &str) -> Self {
+        Self {
+            world: World::new(node),
+            ..Self::default()
+        }
+    }
+
+    /// Forgets everything (before a fresh snapshot).
+    pub fn reset(&mut self) {
+        *self = Self::new(&self.world.node.clone());
+    }
+
+    /// Applies one record: `Some(value)` is a put, `None` a delete.
+    pub fn apply(&mut self, key: &str, value: Option<&[u8]>) -> Result<(), IngestError> {
+        let bad_key = |reason: String| IngestError::Key {
+            key: key.to_string(),
+            reason,
+        };
+        let bad = |reason: String| IngestError::Value {
+            key: key.to_string(),
+            reason,
+        };
+        match Key::parse(key).map_err(|e| bad_key(e.to_string()))? {
+            Key::Ipam(k) if k.record() == "block" => {
+                let block = value
+                    .map(|v| serde_json::from_slice::<Block>(v).map_err(|e| bad(e.to_string())))
+                    .transpose()?;
+                match block.filter(|b| b.affinity.as_deref() == Some(self.world.node.as_str())) {
+                    Some(b) => self.world.blocks.insert(key.to_string(), b.cidr),
+                    None => self.world.blocks.remove(key),
+                };
+                Ok(())
+            }
+            Key::Ipam(_) => Ok(()),
+            Key::Resource(rk) => {
+                let Some(kind) = Kind::ALL.iter().copied().find(|k| k.plural() == rk.kind()) else {
+                    return Ok(());
+                };
+                let ns = rk.namespace().map(str::to_string);
+                let name = rk.name().to_string();
+                let object = value
+                    .map(|v| Object::from_bytes(key, v, 0).map_err(|e| bad(e.to_string())))
+                    .transpose()?;
+                self.resource(kind, ns, name, object, value).map_err(bad)
+            }
+        }
+    }
+
+    fn resource(
+        &mut self,
+        kind: Kind,
+        ns: Option<String>,
+        name: String,
+        object: Option<Object>,
+        raw: Option<&[u8]>,
+    ) -> Result<(), String> {
+        let w = &mut self.world;
+        match (kind, object) {
+            (Kind::WorkloadEndpoint, None) => {
+                w.endpoints
+                    .remove(&EndpointKey::workload(ns.as_deref().unwrap_or(""), &name));
+            }
+            (Kind::HostEndpoint, None) => {
+                w.endpoints.remove(&EndpointKey::host(&name));
+            }
+            (Kind::WorkloadEndpoint, Some(o)) => w.upsert_endpoint(workload(&o)?),
+            (Kind::HostEndpoint, Some(o)) => w.upsert_endpoint(host(&o)?),
+            (Kind::IPPool, None) => {
+                w.pools.remove(&name);
+            }
+            (Kind::IPPool, Some(o)) => {
+                let spec: IPPoolSpec = o.spec_as().map_err(|e| e.to_string())?;
+                let pool = Pool {
+                    cidr: spec.cidr,
+                    nat_outgoing: spec.nat_outgoing && !spec.disabled,
+                };
+                w.pools.insert(name, pool);
+            }
+            (Kind::FelixConfiguration, o) => {
+                let spec = o
+                    .map(|o| o.spec_as())
+                    .transpose()
+                    .map_err(|e| e.to_string())?;
+                if name == "default" {
+                    self.global_config = spec;
+                } else if name == format!("node.{}", w.node) {
+                    self.node_config = spec;
+                }
+                let settings =
+                    Settings::from_configs(self.global_config.as_ref(), self.node_config.as_ref());
+                self.world.settings = settings;
+            }
+            (k, None) => remove_policy_kind(w, k, ns, &name),
+            (_, Some(_)) => {
+                let Some(bytes) = raw else { return Ok(()) };
+                let value: serde_yaml_ng::Value =
+                    serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+                let doc = policies::document::parse_value(&value).map_err(|e| e.to_string())?;
+                if let Some(r) = doc.resource {
+                    w.upsert(r);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn remove_policy_kind(w: &mut World, kind: Kind, ns: Option<String>, name: &str) {
+    match kind {
+        Kind::NetworkPolicy | Kind::GlobalNetworkPolicy => {
+            w.policies.remove(&(ns, name.to_string()));
+        }
+        Kind::NetworkSet | Kind::GlobalNetworkSet => {
+            w.network_sets.remove(&(ns, name.to_string()));
+        }
+        Kind::Tier => {
+            w.tiers.remove(name);
+        }
+        Kind::Profile => {
+            w.profiles.remove(name);
+        }
+        Kind::Namespace => {
+            w.namespaces.remove(name);
+        }
+        _ => {}
+    }
+}
+
+fn named_ports(ports: &[datastore::resource::EndpointPort]) -> Vec<NamedPort> {
+    ports
+        .iter()
+        .filter_map(|p| {
+            Protocol::parse(&p.protocol.to_ascii_uppercase())
+                .or_else(|| Protocol::parse(&p.protocol))
+                .map(|protocol| NamedPort {
+                    name: p.name.clone(),
+                    protocol,
+                    port: p.port,
+                })
+        })
+        .collect()
+}
+
+fn workload(o: &Object) -> Result<LocalEndpoint, String> {
+    let spec: WorkloadEndpointSpec = o.spec_as().map_err(|e| e.to_string())?;
+    let ns = o
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    let endpoint = Endpoint {
+        key: EndpointKey::workload(&ns, &o.metadata.name),
+        labels: o.metadata.labels.clone(),
+        profiles: spec.profiles.clone(),
+        ips: spec.addresses().collect(),
+        ports: named_ports(&spec.ports),
+    };
+    Ok(LocalEndpoint {
+        endpoint,
+        kind: EndpointKind::Workload,
+        node: spec.node,
+        iface: spec.interface_name,
+        allowed_sources: spec.allow_spoofed_source_prefixes,
+    })
+}
+
+fn host(o: &Object) -> Result<LocalEndpoint, String> {
+    let spec: HostEndpointSpec = o.spec_as().map_err(|e| e.to_string())?;
+    let endpoint = Endpoint {
+        key: EndpointKey::host(&o.metadata.name),
+        labels: o.metadata.labels.clone(),
+        profiles: spec.profiles.clone(),
+        ips: spec.expected_ips.clone(),
+        ports: named_ports(&spec.ports),
+    };
+    Ok(LocalEndpoint {
+        endpoint,
+        kind: EndpointKind::Host,
+        node: spec.node,
+        iface: spec.interface_name,
+        allowed_sources: Vec::new(),
+    })
+}

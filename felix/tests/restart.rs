@@ -1,0 +1,120 @@
+//! Restart under load: `kill -9` felix while an iperf3 TCP stream runs
+//! between two workloads, start it again: the stream finishes without a
+//! reset and no rule or route was removed and re-added. Needs root, iperf3.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use datastore::resource::Kind;
+use integration::{Lab, Topology, wait_until};
+use serde_json::json;
+use support::*;
+
+#[test]
+fn kill_9_during_an_iperf3_stream_keeps_the_stream_and_the_dataplane() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let topo = Topology::builder()
+        .host("host")
+        .host("ext")
+        .link(
+            ("host", "eth0", "10.0.9.1/30"),
+            ("ext", "eth0", "10.0.9.2/30"),
+        )
+        .route_via("host", "default", "10.0.9.2")
+        .container("c1", "host", "10.65.0.2", "tra1")
+        .container("c2", "host", "10.65.0.3", "tra2")
+        .build()
+        .unwrap();
+    let lab = Lab::from_topology(&topo).unwrap();
+    let db = lab.dir().join("store.db");
+    let store = open_store(&rt, &db);
+    let allow = json!([{"action": "Allow"}]);
+    put(
+        &rt,
+        &store,
+        Kind::Profile,
+        None,
+        "open",
+        &[],
+        json!({"ingress": allow, "egress": allow}),
+    );
+    for (name, iface, ip) in [("c1", "tra1", "10.65.0.2"), ("c2", "tra2", "10.65.0.3")] {
+        let spec = json!({"node": "host", "interfaceName": iface,
+                          "ipNetworks": [format!("{ip}/32")], "profiles": ["open"]});
+        put(
+            &rt,
+            &store,
+            Kind::WorkloadEndpoint,
+            Some("default"),
+            name,
+            &[],
+            spec,
+        );
+    }
+    let felix = start_felix(&lab, "host", "felix", &db, "host");
+    wait_reconciled(&felix);
+    let rules = || {
+        lab.exec("host", &["nft", "-a", "list", "table", "inet", "terrace"])
+            .unwrap()
+    };
+    let routes = || {
+        lab.exec("host", &["ip", "route", "show", "proto", "86"])
+            .unwrap()
+    };
+    let before = (rules(), routes());
+
+    let server = lab
+        .spawn(
+            "c2",
+            "iperf3-server",
+            &["iperf3", "-s", "-1", "--forceflush"],
+        )
+        .unwrap();
+    wait_until(Duration::from_secs(30), "iperf3 listening", || {
+        server.log().contains("Server listening")
+    })
+    .unwrap();
+    let client = lab
+        .spawn(
+            "c1",
+            "iperf3-client",
+            &[
+                "iperf3",
+                "-c",
+                "10.65.0.3",
+                "-t",
+                "6",
+                "-i",
+                "1",
+                "--forceflush",
+            ],
+        )
+        .unwrap();
+    wait_until(Duration::from_secs(30), "stream running", || {
+        client.log().contains("sec")
+    })
+    .unwrap();
+    lab.exec("host", &["kill", "-9", &felix.pid().to_string()])
+        .unwrap();
+    wait_until(Duration::from_secs(30), "felix gone", || {
+        !felix.is_running()
+    })
+    .unwrap();
+    let again = start_felix(&lab, "host", "felix-2", &db, "host");
+    wait_reconciled(&again);
+    wait_until(Duration::from_secs(60), "iperf3 finished", || {
+        !client.is_running()
+    })
+    .unwrap();
+    let log = client.log();
+    assert!(log.contains("iperf Done."), "{log}");
+    assert!(!log.contains("error"), "{log}");
+    assert_eq!(
+        before,
+        (rules(), routes()),
+        "restart changed handles or routes"
+    );
+}

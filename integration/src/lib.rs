@@ -1,0 +1,36 @@
+//! The network-namespace lab: topologies of hosts, containers and routers
+//! built from namespaces and veth links, torn down on drop.
+//!
+//! Layout:
+//! - [`naming`]: per-run prefixes (`tlab-<pid>-<n>-<role>`) and name rules.
+//! - [`topology`]: the model, YAML loading, Rust builder, pure build plan.
+//! - [`lab`]: [`Lab`], which builds a topology and owns everything it made.
+//! - [`process`]: daemons in namespaces with captured logs ([`Daemon`]).
+//! - [`teardown`], [`gc`]: removal on drop and of killed runs' leftovers.
+//! - [`wait`]: [`wait_until`], the only way to wait.
+//! - [`probe`]: TCP/UDP/ICMP probes with a [`ProbeOutcome`].
+//! - [`reads`]: typed `ip -j route`, `ip -j addr`, `nft -j list ruleset`.
+//! - [`routers`]: BIRD, FRR and GoBGP as lab nodes behind one trait.
+//! - [`cmd`], [`netns`], [`pids`]: thin wrappers over iproute2 and signals.
+
+pub mod cmd;
+pub mod error;
+pub mod gc;
+pub mod lab;
+pub mod naming;
+pub mod netns;
+pub mod pids;
+pub mod probe;
+pub mod process;
+pub mod reads;
+pub mod routers;
+pub mod teardown;
+pub mod topology;
+pub mod wait;
+
+pub use error::LabError;
+pub use lab::Lab;
+pub use probe::{ProbeOutcome, Proto};
+pub use process::Daemon;
+pub use topology::Topology;
+pub use wait::{wait_for, wait_until};

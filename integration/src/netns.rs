@@ -1,0 +1,66 @@
+//! Network namespaces by name: create, list, find their processes, delete.
+
+use crate::cmd::{self, CmdError};
+
+/// Creates namespace `name` and brings its loopback up. An existing
+/// namespace of that name is an error, never silently adopted.
+pub fn add(name: &str) -> Result<(), CmdError> {
+    if let Err(e) = cmd::run(&["ip", "netns", "add", name]) {
+        // The first `ip netns add` on a machine makes /run/netns a shared
+        // mount; two of them racing can fail once without creating anything.
+        if exists(name) || !e.to_string().contains("mount") {
+            return Err(e);
+        }
+        tracing::debug!(error = %e, "retrying ip netns add");
+        cmd::run(&["ip", "netns", "add", name])?;
+    }
+    cmd::run(&["ip", "-n", name, "link", "set", "lo", "up"])?;
+    Ok(())
+}
+
+/// Deletes namespace `name`; one already gone is success.
+pub fn delete(name: &str) -> Result<(), CmdError> {
+    match cmd::run(&["ip", "netns", "delete", name]) {
+        Err(_) if !exists(name) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Whether namespace `name` exists.
+pub fn exists(name: &str) -> bool {
+    std::path::Path::new("/run/netns").join(name).exists()
+}
+
+/// Names of all named namespaces.
+pub fn list() -> Result<Vec<String>, CmdError> {
+    let out = cmd::run(&["ip", "netns", "list"])?;
+    Ok(parse_list(&out))
+}
+
+/// Pids of the processes inside namespace `name`.
+pub fn pids(name: &str) -> Result<Vec<u32>, CmdError> {
+    let out = cmd::run(&["ip", "netns", "pids", name])?;
+    Ok(out
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect())
+}
+
+/// Parses `ip netns list` output: `name` or `name (id: 3)` per line.
+pub fn parse_list(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_list_keeps_only_the_names() {
+        let out = "tlab-1-0-tor (id: 2)\ntlab-1-0-host1\n\n";
+        assert_eq!(parse_list(out), ["tlab-1-0-tor", "tlab-1-0-host1"]);
+    }
+}

@@ -1,0 +1,221 @@
+//! Nothing leaks: a panicking test removes its lab, and `lab-gc` removes the
+//! leftovers of a SIGKILLed run but not those of a live one.
+//!
+//! Both tests re-run this test binary as a child process that executes one
+//! of the `child_*` tests below (ignored, and inert without their
+//! environment variable).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{CONVERGE, new_lab};
+use integration::{Topology, netns, pids, wait_until};
+
+const PANIC_ENV: &str = "TLAB_TEST_PANIC_REPORT";
+const KILL_ENV: &str = "TLAB_TEST_KILL_REPORT";
+
+/// Builds a two-node lab with a probe server, writes the namespace names
+/// and the server's pid to `report`, and returns the lab.
+fn build_and_report(report: &Path) -> integration::Lab {
+    let t = Topology::builder()
+        .host("a")
+        .host("b")
+        .link(("a", "eth0", "10.1.0.1/30"), ("b", "eth0", "10.1.0.2/30"))
+        .build()
+        .unwrap();
+    let mut lab = new_lab();
+    lab.build(&t).unwrap();
+    let server = lab.serve_probe("b", 8080).unwrap();
+    let mut lines: Vec<String> = lab.namespaces().values().cloned().collect();
+    lines.push(format!("pid {}", server.pid()));
+    // The lab, not the handle, must stop the server: leak the handle.
+    std::mem::forget(server);
+    std::fs::write(report, lines.join("\n") + "\n").unwrap();
+    lab
+}
+
+/// Namespaces and daemon pid read back from a child's report.
+fn read_report(report: &Path) -> (Vec<String>, u32) {
+    let text = std::fs::read_to_string(report).unwrap();
+    let (mut names, mut pid) = (Vec::new(), 0);
+    for line in text.lines() {
+        match line.strip_prefix("pid ") {
+            Some(p) => pid = p.parse().unwrap(),
+            None => names.push(line.to_owned()),
+        }
+    }
+    (names, pid)
+}
+
+fn child(test: &str, env: &str, report: &Path) -> Command {
+    let mut c = Command::new(std::env::current_exe().unwrap());
+    c.args([
+        "--exact",
+        test,
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(env, report);
+    c
+}
+
+#[test]
+#[ignore = "run by a_panicking_test_leaves_no_namespace_or_process_behind"]
+fn child_builds_a_lab_and_panics() {
+    let Some(report) = std::env::var_os(PANIC_ENV) else {
+        return;
+    };
+    let _lab = build_and_report(Path::new(&report));
+    panic!("deliberate panic with a lab in scope");
+}
+
+#[test]
+#[ignore = "run by lab_gc_removes_a_killed_run_but_not_a_live_one"]
+fn child_builds_a_lab_and_waits_to_be_killed() {
+    let Some(report) = std::env::var_os(KILL_ENV) else {
+        return;
+    };
+    let _lab = build_and_report(Path::new(&report));
+    // Blocks until the parent kills this process (stdin never closes).
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+}
+
+#[test]
+fn a_panicking_test_leaves_no_namespace_or_process_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let out = child("child_builds_a_lab_and_panics", PANIC_ENV, &report)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the child test must fail");
+    assert!(stderr.contains("deliberate panic"), "{stderr}");
+    assert!(
+        stderr.contains("state and logs follow") && stderr.contains("lab-probe: listening"),
+        "{stderr}"
+    );
+
+    let (names, pid) = read_report(&report);
+    assert_eq!(names.len(), 2, "the child built its lab before panicking");
+    for ns in &names {
+        assert!(!netns::exists(ns), "{ns} survived the panic");
+    }
+    assert!(
+        !pids::is_alive(pid),
+        "probe server {pid} survived the panic"
+    );
+}
+
+#[test]
+fn lab_gc_removes_a_killed_run_but_not_a_live_one() {
+    let live = new_lab_with_one_node();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    let mut c = child(
+        "child_builds_a_lab_and_waits_to_be_killed",
+        KILL_ENV,
+        &report,
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .spawn()
+    .unwrap();
+    wait_until(CONVERGE, "child to report its lab", || {
+        std::fs::read_to_string(&report).is_ok_and(|t| t.contains("pid "))
+    })
+    .unwrap();
+    c.kill().unwrap(); // SIGKILL: no Drop runs in the child.
+    c.wait().unwrap();
+
+    let (names, pid) = read_report(&report);
+    assert!(
+        names.iter().all(|ns| netns::exists(ns)),
+        "a killed run leaves its namespaces"
+    );
+    assert!(pids::is_alive(pid), "and its daemons");
+
+    let gc = Command::new(env!("CARGO_BIN_EXE_lab-gc")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&gc.stdout);
+    assert!(
+        gc.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    for ns in &names {
+        assert!(!netns::exists(ns), "{ns} not collected");
+        assert!(stdout.contains(&format!("removed {ns}")), "{stdout}");
+    }
+    assert!(
+        !pids::is_alive(pid),
+        "gc kills processes inside collected namespaces"
+    );
+    for ns in live.namespaces().values() {
+        assert!(netns::exists(ns), "gc removed {ns} of a live run");
+    }
+}
+
+fn new_lab_with_one_node() -> integration::Lab {
+    let mut lab = new_lab();
+    lab.add_node("live").unwrap();
+    lab
+}
+
+#[test]
+fn a_build_the_kernel_rejects_fails_with_the_reason_and_leaves_nothing() {
+    // Valid YAML-level topology, but the gateway is not on any link.
+    let t = Topology::builder()
+        .host("a")
+        .route_via("a", "10.2.0.0/16", "10.9.9.9")
+        .build()
+        .unwrap();
+    let mut lab = new_lab();
+    let err = lab.build(&t).unwrap_err().to_string();
+    assert!(err.contains("10.9.9.9"), "{err}");
+    let names: Vec<String> = lab.namespaces().values().cloned().collect();
+    assert!(names.iter().all(|ns| netns::exists(ns)));
+    lab.teardown().unwrap();
+    assert!(names.iter().all(|ns| !netns::exists(ns)));
+}
+
+#[test]
+fn dropping_a_daemon_handle_stops_it_and_teardown_kills_detached_processes() {
+    let mut lab = new_lab();
+    lab.add_node("a").unwrap();
+    let d = lab.serve_probe("a", 8080).unwrap();
+    let pid = d.pid();
+    assert!(d.is_running());
+    drop(d);
+    assert!(!pids::is_alive(pid), "the handle stopped its process");
+
+    // A process the lab never knew about, detached into its own session.
+    let out = lab
+        .exec(
+            "a",
+            &[
+                "sh",
+                "-c",
+                "setsid tail -f /dev/null >/dev/null 2>&1 & echo $!",
+            ],
+        )
+        .unwrap();
+    let detached: u32 = out.trim().parse().unwrap();
+    assert!(pids::is_alive(detached));
+    lab.teardown().unwrap();
+    assert!(
+        !pids::is_alive(detached),
+        "teardown kills whatever runs in the lab's namespaces"
+    );
+}
+
+#[test]
+fn a_node_cannot_be_added_twice() {
+    let mut lab = new_lab();
+    lab.add_node("a").unwrap();
+    assert!(lab.add_node("a").is_err());
+    assert!(lab.add_node("Not_Valid").is_err());
+}

@@ -1,0 +1,10 @@
+//! No YAML/JSON input makes the document parser (and validation) panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = policies::document::parse_documents(text);
+    }
+});
