@@ -160,8 +160,21 @@ impl Lab {
         name: &str,
         args: &[S],
     ) -> Result<Daemon, LabError> {
-        let argv = cmd::in_netns(self.ns(role)?, args);
         let log = self.dir().join(format!("{name}.log"));
+        self.spawn_logging_to(role, name, args, &log)
+    }
+
+    /// Like [`Lab::spawn`] but with stdout and stderr going to `log`
+    /// (created or truncated), e.g. a log directory users are told about.
+    pub fn spawn_logging_to<S: AsRef<str>>(
+        &self,
+        role: &str,
+        name: &str,
+        args: &[S],
+        log: &Path,
+    ) -> Result<Daemon, LabError> {
+        let argv = cmd::in_netns(self.ns(role)?, args);
+        let log = log.to_path_buf();
         let out = File::create(&log)
             .map_err(LabError::io(format!("failed to create {}", log.display())))?;
         let err = out
