@@ -270,7 +270,6 @@ async fn containers_reach_each_other_over_routes_learned_only_by_bgp() {
 /// address is behind the ToR, so the route must be installed via the ToR
 /// (recursive next-hop resolution).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bgpd installs iBGP routes 'via <peer address>' without recursive resolution; the kernel refuses a next hop that is not on-link (see the session notes)"]
 async fn mesh_routes_with_a_next_hop_behind_the_tor_are_installed() {
     let mesh = "apiVersion: terrace.io/v1\nkind: BGPPeer\nmetadata: {name: tor-host1}\nspec: {node: host1, peerIP: 10.0.1.1, asNumber: 65000}\n";
     let (lab, _client, url, _) = lab_with_store(mesh).await;

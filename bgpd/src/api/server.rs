@@ -89,13 +89,18 @@ impl pb::bgpd_server::Bgpd for ApiService {
         let peers = status
             .peers
             .iter()
-            .map(|(addr, p)| pb::Peer {
-                address: addr.to_string(),
-                name: p.name.clone(),
-                kind: p.kind.to_string(),
-                state: format!("{:?}", p.state),
-                since_seconds: p.since.elapsed().as_secs(),
-                prefixes_received: p.received as u64,
+            .map(|(addr, p)| {
+                let d = status.details.get(addr).copied().unwrap_or_default();
+                pb::Peer {
+                    address: addr.to_string(),
+                    name: p.name.clone(),
+                    kind: p.kind.to_string(),
+                    state: format!("{:?}", p.state),
+                    since_seconds: p.since.elapsed().as_secs(),
+                    prefixes_received: p.received as u64,
+                    remote_as: d.remote_as,
+                    prefixes_accepted: d.accepted as u64,
+                }
             })
             .collect();
         Ok(Response::new(pb::ListPeersResponse {

@@ -15,10 +15,10 @@ use super::msg::{CoreMsg, PeerCmd};
 use super::neighbor::{self, CoreTx};
 use super::reload;
 use super::sockopt;
-use super::status::{PeerStatus, Status};
+use super::status::{PeerDetail, PeerStatus, Status};
 use crate::config::{Config, PeerConfig};
 use crate::fsm::State;
-use crate::rib::{PeerId, Rib, RibOutput, StaleTimer};
+use crate::rib::{NextHopTable, PeerId, Rib, RibOutput, StaleTimer};
 use crate::wire::PathAttrs;
 
 /// A running neighbor task.
@@ -158,6 +158,13 @@ impl Core {
                     received: 0,
                 },
             );
+            s.details.insert(
+                cfg.address,
+                PeerDetail {
+                    remote_as: cfg.remote_as,
+                    accepted: 0,
+                },
+            );
         });
     }
 
@@ -175,6 +182,7 @@ impl Core {
         self.apply(out);
         self.status.send_modify(|s| {
             s.peers.remove(&addr);
+            s.details.remove(&addr);
         });
     }
 
@@ -261,6 +269,14 @@ impl Core {
         self.publish();
     }
 
+    /// The kernel's routing table changed: re-run the decision for routes whose next
+    /// hop became resolvable or unresolvable.
+    pub fn next_hop_table(&mut self, table: Option<Arc<NextHopTable>>) {
+        let out = self.rib.set_next_hop_table(table);
+        self.apply(out);
+        self.publish();
+    }
+
     /// A request from outside.
     pub fn control(&mut self, msg: super::ControlMsg) {
         match msg {
@@ -311,7 +327,10 @@ impl Core {
                 self.remove_peer(a);
             }
             self.config = new;
+            let table = self.rib.next_hop_table();
             self.rib = Rib::new(self.config.rib_config());
+            let out = self.rib.set_next_hop_table(table);
+            self.apply(out);
             self.start();
         } else {
             for a in plan.remove.iter().chain(&plan.reset) {
@@ -378,6 +397,11 @@ impl Core {
                 let n = self.rib.received_count(PeerId(*addr));
                 changed |= p.received != n;
                 p.received = n;
+            }
+            for (addr, d) in s.details.iter_mut() {
+                let n = self.rib.accepted_count(PeerId(*addr));
+                changed |= d.accepted != n;
+                d.accepted = n;
             }
             changed
         });

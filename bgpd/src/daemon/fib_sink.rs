@@ -1,16 +1,39 @@
 //! Where the core's FIB deltas go: nowhere, a channel (tests), or the kernel through a
 //! task that applies them in order over rtnetlink.
+//!
+//! The kernel task also owns next-hop resolution: it keeps the main table (dumped at
+//! start, again on every route/address/link change the [`Monitor`] reports and every
+//! [`RESYNC`]), installs each route via the gateways its BGP next hops resolve to, and
+//! sends every changed table to the core so the RIB re-runs the decision process.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
 
 use ipnet::IpNet;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::conn::AbortOnDrop;
-use crate::fib::KernelFib;
-use crate::fib::plan::{self, Installed};
-use crate::rib::FibDelta;
+use crate::fib::plan::{self, Desired, Installed, Op};
+use crate::fib::{KernelFib, Monitor};
+use crate::rib::{FibDelta, NextHopTable};
+
+/// Dump the main table this often even without change events (missed events).
+pub const RESYNC: Duration = Duration::from_secs(30);
+
+/// What [`FibSink::start`] sets up.
+#[derive(Debug)]
+pub struct FibStart {
+    /// The sink.
+    pub sink: FibSink,
+    /// Routes of a previous run were found (we restarted).
+    pub restarted: bool,
+    /// With the kernel FIB: the main table now, for the RIB's next-hop resolution.
+    pub table: Option<Arc<NextHopTable>>,
+    /// With the kernel FIB: every later change of the table.
+    pub tables: Option<mpsc::UnboundedReceiver<Arc<NextHopTable>>>,
+}
 
 /// How learned routes reach the forwarding table.
 #[derive(Debug, Default)]
@@ -51,26 +74,41 @@ pub enum FibSink {
 
 impl FibSink {
     /// Set up the sink; for the kernel also read the routes a previous run left, which
-    /// keep forwarding until the RIB has re-converged. Returns whether any were found.
-    pub async fn start(mode: FibMode) -> Result<(FibSink, bool), crate::fib::FibError> {
+    /// keep forwarding until the RIB has re-converged, and the table next hops resolve
+    /// against.
+    pub async fn start(mode: FibMode) -> Result<FibStart, crate::fib::FibError> {
+        let plain = |sink| FibStart {
+            sink,
+            restarted: false,
+            table: None,
+            tables: None,
+        };
         match mode {
-            FibMode::Off => Ok((FibSink::Off, false)),
-            FibMode::Channel(tx) => Ok((FibSink::Channel(tx), false)),
+            FibMode::Off => Ok(plain(FibSink::Off)),
+            FibMode::Channel(tx) => Ok(plain(FibSink::Channel(tx))),
             FibMode::Kernel => {
                 let fib = KernelFib::connect()?;
+                // Subscribe before the first dump so no change falls in between.
+                let monitor = Monitor::start()?;
                 let found = fib.dump().await?;
+                let table = fib.next_hop_table().await?;
                 let restarted = !found.is_empty();
                 tracing::info!(routes = found.len(), "routes of a previous run kept");
                 let (tx, rx) = mpsc::unbounded_channel();
+                let (tables_tx, tables) = mpsc::unbounded_channel();
                 let span = tracing::info_span!("reconciler", kind = "routes");
-                let task = tokio::spawn(kernel_task(fib, found, rx).instrument(span));
-                Ok((
-                    FibSink::Kernel {
+                let state = KernelState::new(found, table.clone());
+                let task =
+                    tokio::spawn(kernel_task(fib, state, rx, monitor, tables_tx).instrument(span));
+                Ok(FibStart {
+                    sink: FibSink::Kernel {
                         tx,
                         _task: AbortOnDrop::new(task),
                     },
                     restarted,
-                ))
+                    table: Some(Arc::new(table)),
+                    tables: Some(tables),
+                })
             }
         }
     }
@@ -98,36 +136,116 @@ impl FibSink {
     }
 }
 
-async fn kernel_task(fib: KernelFib, found: Installed, mut rx: mpsc::UnboundedReceiver<KernelMsg>) {
-    let mut installed = found.clone();
-    let mut touched: BTreeSet<IpNet> = BTreeSet::new();
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            KernelMsg::Delta(d) => {
-                let r = match &d {
-                    FibDelta::Add { prefix, next_hops }
-                    | FibDelta::Replace { prefix, next_hops } => {
-                        touched.insert(*prefix);
-                        fib.replace(*prefix, next_hops).await
-                    }
-                    FibDelta::Remove { prefix } => {
-                        touched.insert(*prefix);
-                        fib.delete(*prefix).await
-                    }
-                };
-                match r {
-                    Ok(()) => plan::record(&mut installed, &d),
-                    Err(e) => tracing::warn!(error = %e, "kernel route update failed"),
-                }
-            }
-            KernelMsg::Converged => {
-                for prefix in plan::leftovers(&found, &touched) {
-                    if let Err(e) = fib.delete(prefix).await {
-                        tracing::warn!(error = %e, "cannot delete stale route");
-                    }
-                    installed.remove(&prefix);
-                }
-            }
+/// The kernel task's view: what the RIB wants, what we installed, the table.
+#[derive(Debug)]
+struct KernelState {
+    /// Routes found at start (a previous run's).
+    found: Installed,
+    /// Prefixes the RIB has spoken about since start.
+    touched: BTreeSet<IpNet>,
+    desired: Desired,
+    installed: Installed,
+    table: NextHopTable,
+}
+
+impl KernelState {
+    fn new(found: Installed, table: NextHopTable) -> KernelState {
+        KernelState {
+            installed: found.clone(),
+            found,
+            touched: BTreeSet::new(),
+            desired: Desired::new(),
+            table,
         }
+    }
+}
+
+async fn kernel_task(
+    fib: KernelFib,
+    mut st: KernelState,
+    mut rx: mpsc::UnboundedReceiver<KernelMsg>,
+    mut monitor: Monitor,
+    tables: mpsc::UnboundedSender<Arc<NextHopTable>>,
+) {
+    let mut resync = tokio::time::interval(RESYNC);
+    resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    resync.tick().await;
+    let mut watching = true;
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                None => return,
+                Some(KernelMsg::Delta(d)) => {
+                    let prefix = delta_prefix(&d);
+                    st.touched.insert(prefix);
+                    plan::record(&mut st.desired, &d);
+                    // A removal always goes to the kernel: deleting what is gone is success.
+                    let op = plan::sync(prefix, &st.desired, &st.table, &st.installed)
+                        .or_else(|| matches!(d, FibDelta::Remove { .. }).then_some(Op::Delete(prefix)));
+                    if let Some(op) = op {
+                        if matches!(op, Op::Delete(_)) && st.desired.contains_key(&prefix) {
+                            tracing::info!(%prefix, "no next hop resolvable; route removed");
+                        }
+                        execute(&fib, &mut st.installed, op).await;
+                    }
+                }
+                Some(KernelMsg::Converged) => {
+                    for prefix in plan::leftovers(&st.found, &st.touched) {
+                        execute(&fib, &mut st.installed, Op::Delete(prefix)).await;
+                    }
+                }
+            },
+            alive = monitor.changed(), if watching => {
+                if !alive {
+                    tracing::warn!("route monitor ended; rescanning every {RESYNC:?} only");
+                    watching = false;
+                }
+                rescan(&fib, &mut st, &tables).await;
+            }
+            _ = resync.tick() => rescan(&fib, &mut st, &tables).await,
+        }
+    }
+}
+
+/// Dump the table; if it changed, tell the core and move our routes to the new gateways.
+async fn rescan(
+    fib: &KernelFib,
+    st: &mut KernelState,
+    tables: &mpsc::UnboundedSender<Arc<NextHopTable>>,
+) {
+    let table = match fib.next_hop_table().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the routing table");
+            return;
+        }
+    };
+    if table == st.table {
+        return;
+    }
+    tracing::debug!(routes = table.len(), "routing table changed");
+    st.table = table;
+    let _ = tables.send(Arc::new(st.table.clone()));
+    for op in plan::reconcile(&st.desired, &st.table, &st.installed) {
+        execute(fib, &mut st.installed, op).await;
+    }
+}
+
+async fn execute(fib: &KernelFib, installed: &mut Installed, op: Op) {
+    let r = match &op {
+        Op::Replace(prefix, gws) => fib.replace(*prefix, gws).await,
+        Op::Delete(prefix) => fib.delete(*prefix).await,
+    };
+    match r {
+        Ok(()) => plan::applied(installed, &op),
+        Err(e) => tracing::warn!(error = %e, "kernel route update failed"),
+    }
+}
+
+fn delta_prefix(d: &FibDelta) -> IpNet {
+    match d {
+        FibDelta::Add { prefix, .. }
+        | FibDelta::Replace { prefix, .. }
+        | FibDelta::Remove { prefix } => *prefix,
     }
 }

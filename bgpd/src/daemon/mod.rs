@@ -5,6 +5,8 @@
 //!                              │ core │                span neighbor{addr}): sockets,
 //!  neighbor tasks ──CoreMsg──▶ │ Rib  │ ◀──CoreMsg── FSM sessions, timers, collisions
 //!  control (reload) ─────────▶ └──────┘ ──FibDelta──▶ kernel task (rtnetlink)
+//!                                  ▲                      │ next-hop resolution
+//!                                  └──NextHopTable────────┘ (main table changes)
 //! ```
 //!
 //! [`run`] takes a pre-bound listener and a shutdown future, so tests run the daemon
@@ -29,7 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use fib_sink::FibMode;
-pub use status::{PeerStatus, Status};
+pub use status::{PeerDetail, PeerStatus, Status};
 
 use self::conn::AbortOnDrop;
 use self::core::Core;
@@ -109,7 +111,13 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()>,
     opts: Options,
 ) -> Result<(), DaemonError> {
-    let (fib, restarted) = FibSink::start(opts.fib).await?;
+    let fib_sink::FibStart {
+        sink: fib,
+        restarted,
+        table,
+        tables,
+    } = FibSink::start(opts.fib).await?;
+    let mut tables = tables.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let listener = Arc::new(listener);
     let (core_tx, mut core_rx) = mpsc::channel(1024);
     let (stale_tx, mut stale_rx) = mpsc::unbounded_channel();
@@ -135,6 +143,10 @@ pub async fn run_with(
         stale_tx,
         status,
     );
+    if table.is_some() {
+        // Before any session is up, so no route is selected with an unresolvable next hop.
+        core.next_hop_table(table);
+    }
     if restarted {
         core.begin_deferral();
     }
@@ -151,6 +163,7 @@ pub async fn run_with(
             Some((stream, from)) = accept_rx.recv() => core.accepted(stream, from),
             Some(peer) = stale_rx.recv() => core.stale_expired(peer),
             Some(msg) = control.recv() => core.control(msg),
+            Some(table) = tables.recv() => core.next_hop_table(Some(table)),
             () = &mut deferral, if !deferral_done => {
                 deferral_done = true;
                 core.deferral_expired();

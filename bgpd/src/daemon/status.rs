@@ -23,6 +23,15 @@ pub struct PeerStatus {
     pub received: usize,
 }
 
+/// More about a peer: its AS and how many of its routes were accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeerDetail {
+    /// Configured remote AS.
+    pub remote_as: u32,
+    /// Routes in the Loc-RIB from this peer (import policy passed, next hop resolvable).
+    pub accepted: usize,
+}
+
 /// The whole speaker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Status {
@@ -30,6 +39,8 @@ pub struct Status {
     pub peers: BTreeMap<IpAddr, PeerStatus>,
     /// Prefixes in the Loc-RIB.
     pub loc_rib: usize,
+    /// Per peer AS and accepted routes, by address (same keys as `peers`).
+    pub details: BTreeMap<IpAddr, PeerDetail>,
     /// Reloads applied.
     pub reloads: u64,
 }

@@ -1,4 +1,5 @@
-//! The rtnetlink side: dump our routes, replace (add or change) and delete them.
+//! The rtnetlink side: dump our routes, replace (add or change) and delete them, and
+//! dump the main table for next-hop resolution.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -11,6 +12,7 @@ use rtnetlink::{Handle, RouteMessageBuilder};
 
 use super::plan::Installed;
 use super::{ROUTE_METRIC, ROUTE_PROTOCOL};
+use crate::rib::{KernelRoute, NextHopTable};
 
 /// Why a FIB operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +68,29 @@ impl KernelFib {
             out.extend(msgs.iter().filter_map(ours));
         }
         Ok(out)
+    }
+
+    /// The main table as a [`NextHopTable`] (our own routes left out).
+    pub async fn next_hop_table(&self) -> Result<NextHopTable, FibError> {
+        let mut routes = Vec::new();
+        let v4 = RouteMessageBuilder::<Ipv4Addr>::new().build();
+        let v6 = RouteMessageBuilder::<Ipv6Addr>::new().build();
+        for query in [v4, v6] {
+            let msgs: Vec<RouteMessage> = self
+                .handle
+                .route()
+                .get(query)
+                .execute()
+                .try_collect()
+                .await
+                .map_err(|source| FibError::Route {
+                    op: "dump",
+                    prefix: "main table".into(),
+                    source,
+                })?;
+            routes.extend(msgs.iter().filter_map(kernel_route));
+        }
+        Ok(NextHopTable::new(routes, ROUTE_PROTOCOL))
     }
 
     /// Install or change a route (one next hop, or a multipath route for ECMP).
@@ -168,6 +193,56 @@ fn addr(a: &RouteAddress) -> Option<IpAddr> {
     match a {
         RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
         RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
+        _ => None,
+    }
+}
+
+/// Any kernel route, as next-hop resolution sees it.
+pub(super) fn kernel_route(m: &RouteMessage) -> Option<KernelRoute> {
+    use rtnetlink::packet_route::route::RouteType;
+    let mut dst = None;
+    let mut table = u32::from(m.header.table);
+    let mut metric = 0;
+    let mut gateways = Vec::new();
+    for a in &m.attributes {
+        match a {
+            RouteAttribute::Destination(d) => dst = addr(d),
+            RouteAttribute::Table(t) => table = *t,
+            RouteAttribute::Priority(p) => metric = *p,
+            RouteAttribute::Gateway(g) => gateways.extend(addr(g)),
+            RouteAttribute::Via(v) => gateways.extend(via(v)),
+            RouteAttribute::MultiPath(list) => {
+                for h in list {
+                    gateways.extend(h.attributes.iter().filter_map(|a| match a {
+                        RouteAttribute::Gateway(g) => addr(g),
+                        RouteAttribute::Via(v) => via(v),
+                        _ => None,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    let dst = dst.unwrap_or(match m.header.address_family {
+        rtnetlink::packet_route::AddressFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    });
+    gateways.sort();
+    gateways.dedup();
+    Some(KernelRoute {
+        prefix: IpNet::new(dst, m.header.destination_prefix_length).ok()?,
+        gateways,
+        unicast: m.header.kind == RouteType::Unicast,
+        protocol: u8::from(m.header.protocol),
+        table,
+        metric,
+    })
+}
+
+fn via(v: &RouteVia) -> Option<IpAddr> {
+    match v {
+        RouteVia::Inet(a) => Some(IpAddr::V4(*a)),
+        RouteVia::Inet6(a) => Some(IpAddr::V6(*a)),
         _ => None,
     }
 }

@@ -4,11 +4,18 @@
 //! Never flushes: on start the routes of our protocol are read ([`KernelFib::dump`]) and
 //! kept forwarding (Graceful Restart); once the RIB has re-converged, [`plan::leftovers`]
 //! names the ones nobody re-announced, and only those are deleted.
+//!
+//! Next hops are resolved recursively (RFC 4271 §9.1.2) against the main table
+//! ([`crate::rib::NextHopTable`]): a route is installed via the gateway of the route that
+//! resolves its BGP next hop (or via the next hop itself when it is directly connected).
+//! [`Monitor`] reports route, address and link changes so the table is dumped again.
 
 mod kernel;
+mod monitor;
 pub mod plan;
 
 pub use kernel::{FibError, KernelFib};
+pub use monitor::Monitor;
 
 /// Route protocol number of bgpd's routes (`ip route ... proto 89`). Felix uses 86 and
 /// the CNI plugin 87; the kernel's RTPROT_BGP (186) belongs to FRR/zebra, BIRD uses 12.

@@ -1,26 +1,79 @@
-//! Pure FIB bookkeeping: what the kernel holds of ours, and what to delete after a
-//! restart once the RIB has re-converged.
+//! Pure FIB bookkeeping: what the kernel holds of ours, what it should hold once BGP
+//! next hops are resolved to gateways, and what to delete after a restart once the RIB
+//! has re-converged.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::rib::FibDelta;
+use crate::rib::{FibDelta, NextHopTable};
 
 /// Our routes as the kernel holds them: prefix → next hops (sorted).
 pub type Installed = BTreeMap<IpNet, Vec<IpAddr>>;
 
-/// Record a delta in `installed`.
-pub fn record(installed: &mut Installed, d: &FibDelta) {
+/// What the RIB selected: prefix → BGP next hops (sorted).
+pub type Desired = BTreeMap<IpNet, Vec<IpAddr>>;
+
+/// One kernel operation on a route of ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Install or change the route to go via these gateways.
+    Replace(IpNet, Vec<IpAddr>),
+    /// Remove the route.
+    Delete(IpNet),
+}
+
+/// Record a RIB delta in `desired`.
+pub fn record(desired: &mut Desired, d: &FibDelta) {
     match d {
         FibDelta::Add { prefix, next_hops } | FibDelta::Replace { prefix, next_hops } => {
-            installed.insert(*prefix, next_hops.clone());
+            desired.insert(*prefix, next_hops.clone());
         }
         FibDelta::Remove { prefix } => {
+            desired.remove(prefix);
+        }
+    }
+}
+
+/// Record a kernel operation that succeeded in `installed`.
+pub fn applied(installed: &mut Installed, op: &Op) {
+    match op {
+        Op::Replace(prefix, gws) => {
+            installed.insert(*prefix, gws.clone());
+        }
+        Op::Delete(prefix) => {
             installed.remove(prefix);
         }
     }
+}
+
+/// The operation that brings `prefix` in the kernel to its desired next hops resolved
+/// through `table`: via the resolved gateways, or removed when no next hop resolves.
+pub fn sync(
+    prefix: IpNet,
+    desired: &Desired,
+    table: &NextHopTable,
+    installed: &Installed,
+) -> Option<Op> {
+    let want = desired
+        .get(&prefix)
+        .map(|nhs| table.gateways(nhs))
+        .unwrap_or_default();
+    match (want.is_empty(), installed.get(&prefix)) {
+        (true, None) => None,
+        (true, Some(_)) => Some(Op::Delete(prefix)),
+        (false, Some(have)) if *have == want => None,
+        (false, _) => Some(Op::Replace(prefix, want)),
+    }
+}
+
+/// After the table changed: the operations for every desired prefix.
+pub fn reconcile(desired: &Desired, table: &NextHopTable, installed: &Installed) -> Vec<Op> {
+    desired
+        .keys()
+        .filter_map(|p| sync(*p, desired, table, installed))
+        .collect()
 }
 
 /// Routes found at start that the RIB did not (re)install since: delete these once the
@@ -72,8 +125,8 @@ mod tests {
     }
 
     #[test]
-    fn deltas_update_the_installed_table() {
-        let mut t = Installed::new();
+    fn deltas_update_the_desired_table() {
+        let mut t = Desired::new();
         let p = net("10.65.1.0/26");
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
@@ -94,5 +147,143 @@ mod tests {
         assert_eq!(t.get(&p), Some(&vec![a, b]));
         record(&mut t, &FibDelta::Remove { prefix: p });
         assert!(t.is_empty());
+    }
+
+    fn ips(s: &str) -> Vec<IpAddr> {
+        s.split_whitespace().map(|a| a.parse().unwrap()).collect()
+    }
+
+    /// A host on 10.0.1.0/30 whose ToR is 10.0.1.1; `extra` routes are added to it.
+    fn table(extra: &[(&str, &str)]) -> NextHopTable {
+        let route = |prefix: &str, gws: &str| crate::rib::KernelRoute {
+            prefix: net(prefix),
+            gateways: ips(gws),
+            unicast: true,
+            protocol: 2,
+            table: crate::rib::nexthop::MAIN_TABLE,
+            metric: 0,
+        };
+        let mut routes = vec![route("10.0.1.0/30", "")];
+        routes.extend(extra.iter().map(|(p, g)| route(p, g)));
+        NextHopTable::new(routes, crate::fib::ROUTE_PROTOCOL)
+    }
+
+    /// Name, desired next hops, table, installed gateways, expected operation.
+    type Row<'a> = (&'a str, &'a str, &'a NextHopTable, Option<&'a str>, Option<Op>);
+
+    #[test]
+    fn desired_routes_are_installed_via_resolved_gateways() {
+        let p = net("10.65.2.0/26");
+        let with_default = table(&[("0.0.0.0/0", "10.0.1.1")]);
+        let with_route = table(&[("10.0.2.0/24", "10.0.1.1")]);
+        let connected_only = table(&[]);
+        let rows: [Row<'_>; 8] = [
+            (
+                "remote next hop via the default: installed via the tor",
+                "10.0.2.2",
+                &with_default,
+                None,
+                Some(Op::Replace(p, ips("10.0.1.1"))),
+            ),
+            (
+                "remote next hop via a specific route",
+                "10.0.2.2",
+                &with_route,
+                None,
+                Some(Op::Replace(p, ips("10.0.1.1"))),
+            ),
+            (
+                "directly connected: via the next hop itself",
+                "10.0.1.1",
+                &connected_only,
+                None,
+                Some(Op::Replace(p, ips("10.0.1.1"))),
+            ),
+            (
+                "already installed that way: nothing",
+                "10.0.2.2",
+                &with_default,
+                Some("10.0.1.1"),
+                None,
+            ),
+            (
+                "unresolvable and absent: nothing",
+                "10.0.2.2",
+                &connected_only,
+                None,
+                None,
+            ),
+            (
+                "became unresolvable: removed",
+                "10.0.2.2",
+                &connected_only,
+                Some("10.0.1.1"),
+                Some(Op::Delete(p)),
+            ),
+            (
+                "installed by a previous run via the bgp next hop: fixed",
+                "10.0.2.2",
+                &with_default,
+                Some("10.0.2.2"),
+                Some(Op::Replace(p, ips("10.0.1.1"))),
+            ),
+            (
+                "ecmp over one connected and one remote next hop",
+                "10.0.1.2 10.0.2.2",
+                &with_default,
+                None,
+                Some(Op::Replace(p, ips("10.0.1.1 10.0.1.2"))),
+            ),
+        ];
+        for (name, nhs, t, have, want) in rows {
+            let desired: Desired = [(p, ips(nhs))].into();
+            let installed: Installed = have.map(|h| (p, ips(h))).into_iter().collect();
+            assert_eq!(sync(p, &desired, t, &installed), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_prefix_is_deleted_only_if_installed() {
+        let p = net("10.65.2.0/26");
+        let t = table(&[]);
+        let installed: Installed = [(p, ips("10.0.1.1"))].into();
+        assert_eq!(
+            sync(p, &Desired::new(), &t, &installed),
+            Some(Op::Delete(p))
+        );
+        assert_eq!(sync(p, &Desired::new(), &t, &Installed::new()), None);
+    }
+
+    #[test]
+    fn a_table_change_touches_only_desired_prefixes_whose_gateways_changed() {
+        let (a, b) = (net("10.65.1.0/26"), net("10.65.2.0/26"));
+        let leftover = net("10.99.0.0/24");
+        let desired: Desired = [(a, ips("10.0.1.1")), (b, ips("10.0.2.2"))].into();
+        let installed: Installed = [
+            (a, ips("10.0.1.1")),
+            (b, ips("10.0.1.1")),
+            (leftover, ips("10.0.1.1")),
+        ]
+        .into();
+        let rows = [
+            (
+                "default route gone: b goes, a (connected) and the leftover stay",
+                table(&[]),
+                vec![Op::Delete(b)],
+            ),
+            (
+                "still resolvable the same way: nothing",
+                table(&[("0.0.0.0/0", "10.0.1.1")]),
+                vec![],
+            ),
+            (
+                "resolved through another gateway now",
+                table(&[("10.0.2.0/24", "10.0.1.2")]),
+                vec![Op::Replace(b, ips("10.0.1.2"))],
+            ),
+        ];
+        for (name, t, want) in rows {
+            assert_eq!(reconcile(&desired, &t, &installed), want, "{name}");
+        }
     }
 }

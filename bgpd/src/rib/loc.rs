@@ -45,6 +45,8 @@ pub struct BestChange {
 #[derive(Debug, Default)]
 pub struct LocRib {
     table: HashMap<IpNet, Entry, RandomState>,
+    /// Candidates per peer (the peer's accepted routes).
+    per_peer: HashMap<PeerId, usize>,
 }
 
 impl LocRib {
@@ -65,7 +67,10 @@ impl LocRib {
         {
             Some(existing) if *existing == cand => return None,
             Some(existing) => *existing = cand,
-            None => entry.cands.push(cand),
+            None => {
+                *self.per_peer.entry(cand.peer).or_default() += 1;
+                entry.cands.push(cand);
+            }
         }
         self.reselect(prefix, before, peers, max_paths)
     }
@@ -87,6 +92,9 @@ impl LocRib {
             .retain(|c| !(c.peer == peer && c.path_id == path_id));
         if entry.cands.len() == count {
             return None;
+        }
+        if let Some(n) = self.per_peer.get_mut(&peer) {
+            *n = n.saturating_sub(count - entry.cands.len());
         }
         self.reselect(prefix, before, peers, max_paths)
     }
@@ -148,6 +156,12 @@ impl LocRib {
             .iter()
             .filter(|(_, e)| e.selected > 0)
             .map(|(p, e)| (p, e.selected()))
+    }
+
+    /// Candidates from `peer`: its routes that passed import policy and have a
+    /// resolvable next hop.
+    pub fn candidates_from(&self, peer: PeerId) -> usize {
+        self.per_peer.get(&peer).copied().unwrap_or(0)
     }
 
     /// Number of prefixes present.

@@ -4,6 +4,8 @@
 //!
 //! [`Rib`] is the entry point; each method returns a [`RibOutput`] (FIB deltas,
 //! advertisements per peer, sessions to close, stale timers) for the driver to apply.
+//! With a [`NextHopTable`] set, routes whose next hop is unresolvable stay out of the
+//! decision process (RFC 4271 §9.1.2); without one every next hop counts as reachable.
 //! After our own restart, [`Rib::start_deferral`] holds results back until the peers'
 //! End-of-RIB (RFC 4724 §4.1). Attribute sets are interned ([`intern`]) so routes share them.
 
@@ -17,6 +19,7 @@ mod fib;
 mod import;
 pub mod intern;
 mod loc;
+pub mod nexthop;
 mod origination;
 mod peer_policy;
 pub mod policy;
@@ -31,6 +34,7 @@ pub use export::export;
 pub use fib::FibDelta;
 pub use import::{ImportReject, import};
 pub use loc::{BestChange, LocRib};
+pub use nexthop::{KernelRoute, NextHopTable, Resolved};
 pub use origination::originated;
 pub use peer_policy::{NextHopMode, PeerPolicy, RibConfig};
 pub use speaker::{Rib, RibOutput, StaleTimer};

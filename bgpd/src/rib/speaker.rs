@@ -11,6 +11,7 @@ use super::advert::Advert;
 use super::fib::FibDelta;
 use super::intern::Interner;
 use super::loc::{BestChange, LocRib};
+use super::nexthop::NextHopTable;
 use super::peer_policy::{PeerPolicy, RibConfig};
 use super::types::{Candidate, PeerId, PeerInfo, RibAttrs};
 use crate::fsm::NegotiatedSession;
@@ -74,6 +75,12 @@ pub struct Rib {
     pub(super) path_ids: HashMap<(PeerId, u32), u32>,
     /// Graceful Restart selection deferral after our own restart (RFC 4724 §4.1).
     pub(super) deferral: super::deferral::Deferral,
+    /// Routes that resolve next hops (RFC 4271 §9.1.2); `None`: all are resolvable.
+    pub(super) next_hops: Option<Arc<NextHopTable>>,
+}
+
+fn resolvable(table: Option<&NextHopTable>, next_hop: std::net::IpAddr) -> bool {
+    table.is_none_or(|t| t.resolve(next_hop).is_some())
 }
 
 /// Key of the export cache.
@@ -98,6 +105,7 @@ impl Rib {
             path_ids: HashMap::new(),
             igp_costs: HashMap::new(),
             deferral: Default::default(),
+            next_hops: None,
         }
     }
 
@@ -152,6 +160,49 @@ impl Rib {
         out
     }
 
+    /// Set the routing table next hops resolve against (`None`: every next hop counts as
+    /// resolvable) and re-run import for the routes whose next hop became resolvable
+    /// or unresolvable (RFC 4271 §9.1.2: only those with a resolvable next hop take part
+    /// in the decision process).
+    pub fn set_next_hop_table(&mut self, table: Option<Arc<NextHopTable>>) -> RibOutput {
+        let old = std::mem::replace(&mut self.next_hops, table);
+        let mut out = RibOutput::default();
+        let mut flipped: HashMap<std::net::IpAddr, bool> = HashMap::new();
+        let mut changed: Vec<(PeerId, IpNet, u32, Arc<RibAttrs>)> = Vec::new();
+        let mut ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            let Some(peer) = self.peers.get(&id) else {
+                continue;
+            };
+            for ((prefix, path_id), r) in peer.adj_in.iter() {
+                let nh = r.attrs.next_hop;
+                let differs = *flipped.entry(nh).or_insert_with(|| {
+                    resolvable(old.as_deref(), nh) != resolvable(self.next_hops.as_deref(), nh)
+                });
+                if differs {
+                    changed.push((id, *prefix, *path_id, Arc::clone(&r.attrs)));
+                }
+            }
+        }
+        let mut cache = super::speaker_routes::ImportCache::default();
+        for (id, prefix, path_id, attrs) in changed {
+            self.import_one(id, prefix, path_id, &attrs, &mut cache, &mut out);
+        }
+        out.fib = super::fib::coalesce(std::mem::take(&mut out.fib));
+        out
+    }
+
+    /// The table set by [`Rib::set_next_hop_table`].
+    pub fn next_hop_table(&self) -> Option<Arc<NextHopTable>> {
+        self.next_hops.clone()
+    }
+
+    /// Whether a next hop takes part in the decision process.
+    pub(super) fn next_hop_resolvable(&self, next_hop: std::net::IpAddr) -> bool {
+        resolvable(self.next_hops.as_deref(), next_hop)
+    }
+
     /// Run import again for everything a peer sent (policy or cost change).
     fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
         let Some(peer) = self.peers.get(&id) else {
@@ -191,6 +242,11 @@ impl Rib {
     /// Routes received from a peer (its max-prefix count).
     pub fn received_count(&self, id: PeerId) -> usize {
         self.peers.get(&id).map_or(0, |p| p.adj_in.len())
+    }
+
+    /// Routes from a peer in the Loc-RIB: accepted by import policy, next hop resolvable.
+    pub fn accepted_count(&self, id: PeerId) -> usize {
+        self.loc.candidates_from(id)
     }
 
     /// What we currently advertise to a peer.

@@ -235,6 +235,13 @@ impl Rib {
                 result
             }
         };
+        let imported = imported.filter(|a| {
+            let ok = self.next_hop_resolvable(a.next_hop);
+            if !ok {
+                tracing::debug!(%prefix, next_hop = %a.next_hop, "next hop unresolvable");
+            }
+            ok
+        });
         let change = match imported {
             Some(attrs) => {
                 let igp_cost = self.igp_costs.get(&attrs.next_hop).copied();
