@@ -43,6 +43,7 @@ pub mod config;
 pub mod daemon;
 pub mod fib;
 pub mod fsm;
+pub mod metrics;
 pub mod rib;
 pub mod session;
 pub mod wire;

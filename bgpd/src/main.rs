@@ -30,6 +30,9 @@ struct Args {
     /// Write the process id here once SIGHUP reloads are handled (confd signals it).
     #[arg(long, value_name = "PATH")]
     pid_file: Option<PathBuf>,
+    /// Address for /liveness, /readiness and /metrics.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9093")]
+    metrics_addr: String,
 }
 
 /// The pid file, removed when bgpd exits normally.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         args.no_fib,
         args.api_socket.as_deref(),
         args.pid_file.as_deref(),
+        &args.metrics_addr,
     ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -85,14 +89,20 @@ async fn run(
     no_fib: bool,
     api_socket: Option<&Path>,
     pid_file: Option<&Path>,
+    metrics_addr: &str,
 ) -> anyhow::Result<()> {
     let config = bgpd::config::load(path).context("failed to load the configuration")?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("failed to listen on {}", config.listen))?;
+    let metrics = tokio::net::TcpListener::bind(metrics_addr)
+        .await
+        .with_context(|| format!("failed to bind the metrics address {metrics_addr}"))?;
     let (ctl_tx, ctl_rx) = mpsc::channel(4);
     let mut hup = signal(SignalKind::hangup()).context("failed to install the SIGHUP handler")?;
     let (status_tx, status_rx) = tokio::sync::watch::channel(bgpd::daemon::Status::default());
+    let probe = std::sync::Arc::new(bgpd::metrics::BgpdProbe::new(status_rx.clone()));
+    tokio::spawn(terrace_svc::serve(metrics, probe.clone()));
     if let Some(sock) = api_socket {
         let service = bgpd::api::ApiService::new(status_rx, ctl_tx.clone(), path.to_path_buf());
         let sock = sock.to_path_buf();
@@ -115,16 +125,15 @@ async fn run(
             }
         }
     });
-    let mut term =
-        signal(SignalKind::terminate()).context("failed to install the SIGTERM handler")?;
-    let shutdown = async move {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-    };
+    let shutdown =
+        terrace_svc::shutdown::on_signal().context("failed to install the SIGTERM handler")?;
     // Written only now that SIGHUP is handled, so a reload signal never kills us.
     let _pid_file = pid_file.map(PidFile::create).transpose()?;
+    // Configuration loaded, listener bound, reloads handled: ready.
+    probe
+        .ready
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    terrace_svc::notify::ready(&format!("listening on {}", config.listen));
     let opts = Options {
         fib: if no_fib {
             FibMode::Off

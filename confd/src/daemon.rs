@@ -28,6 +28,16 @@ pub struct Status {
     pub last_error: Option<String>,
     /// Configurations applied so far.
     pub applied: u64,
+    /// Rebuilds attempted (one per coalesced batch of changes).
+    pub renders: u64,
+    /// Rebuilds that could not be built or applied.
+    pub render_errors: u64,
+    /// When the last rebuild succeeded, milliseconds since the Unix epoch.
+    pub last_render_unix_ms: u64,
+    /// Datastore updates received (snapshots and events).
+    pub watch_events: u64,
+    /// Times following the datastore failed.
+    pub watch_errors: u64,
 }
 
 type Batch = Result<datastore::list_watch::Update, String>;
@@ -87,9 +97,13 @@ pub async fn run<S: Sink>(
         let mut healthy = true;
         for item in batch {
             match item {
-                Ok(update) => mirror.apply(update),
+                Ok(update) => {
+                    status.send_modify(|s| s.watch_events += 1);
+                    mirror.apply(update);
+                }
                 Err(e) => {
                     healthy = false;
+                    status.send_modify(|s| s.watch_errors += 1);
                     tracing::warn!(error = %e, "datastore unavailable; keeping the current configuration");
                     status.send_modify(|s| {
                         s.ready = false;
@@ -136,14 +150,25 @@ async fn rebuild<S: Sink>(
         }
         Err(e) => Err(e),
     };
-    status.send_modify(|s| match outcome {
-        Ok(()) => {
-            s.ready = last.is_some();
-            s.last_error = None;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot render; keeping the last good configuration");
-            s.last_error = Some(e);
+    status.send_modify(|s| {
+        s.renders += 1;
+        match outcome {
+            Ok(()) => {
+                s.ready = last.is_some();
+                s.last_error = None;
+                s.last_render_unix_ms = unix_ms();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot render; keeping the last good configuration");
+                s.last_error = Some(e);
+                s.render_errors += 1;
+            }
         }
     });
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -8,6 +8,7 @@
 
 pub mod bgpd_file;
 pub mod daemon;
+pub mod metrics;
 pub mod model;
 pub mod node;
 pub mod render;

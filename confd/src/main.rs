@@ -52,6 +52,9 @@ struct Args {
     /// Register the node and exit.
     #[arg(long)]
     register_only: bool,
+    /// Address for /liveness, /readiness and /metrics.
+    #[arg(long, default_value = "127.0.0.1:9092")]
+    metrics_addr: String,
 }
 
 async fn detect(method: &str, ipv6: bool) -> anyhow::Result<Option<IpNet>> {
@@ -142,14 +145,14 @@ async fn main() -> anyhow::Result<()> {
         bgpd: args.bgpd.clone(),
         pid_file: Some(args.bgpd_pid_file.clone()),
     };
-    let (status, _status_rx) = tokio::sync::watch::channel(Status::default());
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let shutdown = async move {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    };
+    let (status, status_rx) = tokio::sync::watch::channel(Status::default());
+    let listener = tokio::net::TcpListener::bind(&args.metrics_addr)
+        .await
+        .with_context(|| format!("failed to bind {}", args.metrics_addr))?;
+    let probe = std::sync::Arc::new(confd::metrics::ConfdProbe(status_rx.clone()));
+    tokio::spawn(terrace_svc::serve(listener, probe));
+    tokio::spawn(confd::metrics::notify_when_ready(status_rx));
+    let shutdown = terrace_svc::shutdown::on_signal()?;
     run(store, node, sink, status, shutdown).await;
     Ok(())
 }

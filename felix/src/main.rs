@@ -67,9 +67,8 @@ async fn main() -> anyhow::Result<()> {
         nft: NftRunner::default(),
         proc_sys: PathBuf::from("/proc/sys"),
     };
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    // SIGTERM (systemd stop) or SIGINT; the dataplane stays as programmed.
+    let shutdown = terrace_svc::shutdown::on_signal().context("failed to handle SIGTERM")?;
     run(cfg, metrics, shutdown).await.context("felix stopped")?;
     Ok(())
 }

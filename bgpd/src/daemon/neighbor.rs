@@ -18,6 +18,7 @@ use crate::fsm::{Input, Output, State};
 use crate::rib::{PeerId, pack};
 use crate::session::Session;
 use crate::wire::{Message, Notification, codes};
+use std::sync::atomic::Ordering;
 
 /// Tagged messages to the core: (neighbor generation, message).
 pub type CoreTx = mpsc::Sender<(u64, CoreMsg)>;
@@ -55,6 +56,8 @@ struct Neighbor {
     state: State,
     /// Until the first session is up after our restart (GR R and F bits).
     restarting: bool,
+    /// Metrics of this peer's sessions.
+    counters: std::sync::Arc<crate::metrics::PeerCounters>,
 }
 
 /// Spawn the task for one neighbor; it ends on [`PeerCmd::Remove`] (Cease, Peer
@@ -71,7 +74,11 @@ pub fn spawn(
 ) -> AbortOnDrop {
     let span = tracing::info_span!("neighbor", addr = %cfg.address);
     let (events_tx, events_rx) = mpsc::channel(64);
+    let counters = crate::metrics::peer(cfg.address);
+    // A new task starts a new session: nothing has been advertised on it yet.
+    counters.session_down();
     let mut n = Neighbor {
+        counters,
         peer: PeerId(cfg.address),
         primary: new_slot(&cfg, router_id, restarting),
         cfg,
@@ -161,10 +168,12 @@ impl Neighbor {
                     return;
                 }
                 let ctx = self.primary.session.codec_context();
+                self.counters.adverts_sent(&adverts);
                 for u in pack(&adverts, &ctx) {
                     if !self.send(Which::Primary, &Message::Update(u)).await {
                         break;
                     }
+                    self.counters.updates_out.fetch_add(1, Ordering::Relaxed);
                 }
             }
             PeerCmd::Close(n) => self.feed(Which::Primary, Input::Close(n)).await,
@@ -356,6 +365,8 @@ impl Neighbor {
                 }
                 Output::Down { graceful } => {
                     tracing::info!(graceful, "session down");
+                    self.counters.flaps.fetch_add(1, Ordering::Relaxed);
+                    self.counters.session_down();
                     self.to_core(CoreMsg::Down {
                         peer: self.peer,
                         graceful,
@@ -364,6 +375,7 @@ impl Neighbor {
                     None
                 }
                 Output::Update(update) => {
+                    self.counters.updates_in.fetch_add(1, Ordering::Relaxed);
                     self.to_core(CoreMsg::Update {
                         peer: self.peer,
                         update,

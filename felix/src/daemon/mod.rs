@@ -78,6 +78,7 @@ pub async fn run(
     let mut up = false;
     let mut reconciled_once = false;
     let mut last_ok = false;
+    let mut notified = false;
     let mut nft_cache: Option<Actual> = None;
     let mut ticker = tokio::time::interval(cfg.resync);
     tokio::pin!(shutdown);
@@ -107,6 +108,7 @@ pub async fn run(
                 }
                 up = reachable && synced;
             }
+            // Leaves routes and the nft table in place: a restart repairs drift.
             () = &mut shutdown => break,
         }
         if dirty && synced {
@@ -118,7 +120,12 @@ pub async fn run(
                 tracing::info!("dataplane reconciled");
             }
         }
-        metrics.ready.store(up && last_ok, Ordering::Relaxed);
+        let ready = up && last_ok;
+        metrics.ready.store(ready, Ordering::Relaxed);
+        if ready && !notified {
+            notified = true;
+            terrace_svc::notify::ready("dataplane programmed");
+        }
     }
     watcher.abort();
     Ok(())

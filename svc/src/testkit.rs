@@ -1,0 +1,315 @@
+//! Helpers for the daemons' service tests (used from their `tests/`): a
+//! stand-in for systemd's notify socket, a blocking HTTP GET, a parser for
+//! the text exposition and `promtool check metrics`. Every wait polls a
+//! condition until a deadline; nothing here sleeps to let time pass.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The receiving end of `$NOTIFY_SOCKET`, owned by a test.
+#[derive(Debug)]
+pub struct NotifyReceiver {
+    sock: UnixDatagram,
+    env: String,
+    seen: Vec<String>,
+}
+
+impl NotifyReceiver {
+    /// Binds a socket file at `path`.
+    pub fn bind_path(path: &Path) -> io::Result<NotifyReceiver> {
+        let sock = UnixDatagram::bind(path)?;
+        Ok(NotifyReceiver {
+            sock,
+            env: path.display().to_string(),
+            seen: Vec::new(),
+        })
+    }
+
+    /// Binds an abstract socket (only visible in this network namespace);
+    /// `$NOTIFY_SOCKET` is then `@name`.
+    #[cfg(target_os = "linux")]
+    pub fn bind_abstract(name: &str) -> io::Result<NotifyReceiver> {
+        use std::os::linux::net::SocketAddrExt;
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+        let sock = UnixDatagram::bind_addr(&addr)?;
+        Ok(NotifyReceiver {
+            sock,
+            env: format!("@{name}"),
+            seen: Vec::new(),
+        })
+    }
+
+    /// The value to give the daemon as `NOTIFY_SOCKET`.
+    pub fn env_value(&self) -> &str {
+        &self.env
+    }
+
+    /// Every assignment received so far, in order.
+    pub fn seen(&self) -> &[String] {
+        &self.seen
+    }
+
+    /// Receives until an assignment equal to `line` (e.g. `READY=1`) arrives.
+    pub fn wait_for(&mut self, line: &str, within: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + within;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            if self.seen.iter().any(|l| l == line) {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("no {line} within {within:?}; got {:?}", self.seen));
+            }
+            self.sock
+                .set_read_timeout(Some(left))
+                .map_err(|e| e.to_string())?;
+            match self.sock.recv(&mut buf) {
+                Ok(n) => {
+                    let text = String::from_utf8_lossy(buf.get(..n).unwrap_or_default());
+                    self.seen.extend(text.lines().map(str::to_string));
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
+                Err(e) => return Err(format!("notify socket: {e}")),
+            }
+        }
+    }
+}
+
+/// `GET path` on `addr`: the status code and body.
+pub fn http_get(addr: SocketAddr, path: &str) -> io::Result<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    // One write: the responder answers as soon as it has the request line.
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
+    s.write_all(request.as_bytes())?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| io::Error::other(format!("no header end in {raw:?}")))?;
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| io::Error::other(format!("bad status line in {head:?}")))?;
+    Ok((code, body.to_string()))
+}
+
+/// Polls `GET path` until it answers `code`; the last body.
+pub fn wait_http(
+    addr: SocketAddr,
+    path: &str,
+    code: u16,
+    within: Duration,
+) -> Result<String, String> {
+    let deadline = Instant::now() + within;
+    let mut last = String::from("no answer yet");
+    while Instant::now() < deadline {
+        match http_get(addr, path) {
+            Ok((c, body)) if c == code => return Ok(body),
+            Ok((c, body)) => last = format!("{c}: {body}"),
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!(
+        "GET {path} on {addr} never answered {code}; last: {last}"
+    ))
+}
+
+/// Parses a text exposition into `series -> value` (series = name plus
+/// label set as written), checking every sample belongs to a declared family.
+pub fn parse_metrics(text: &str) -> Result<BTreeMap<String, f64>, String> {
+    let mut families: Vec<String> = Vec::new();
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest
+                .split_whitespace()
+                .next()
+                .ok_or(format!("line {n}: empty TYPE"))?;
+            families.push(name.to_string());
+            continue;
+        }
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .ok_or_else(|| format!("line {n}: no value: {line}"))?;
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v
+                .parse()
+                .map_err(|_| format!("line {n}: bad value: {line}"))?,
+        };
+        let name = series.split('{').next().unwrap_or(series);
+        let declared = families.iter().any(|f| {
+            name == f
+                || ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .any(|s| name.strip_suffix(s) == Some(f.as_str()))
+        });
+        if !declared {
+            return Err(format!("line {n}: {name} has no # TYPE"));
+        }
+        if out.insert(series.to_string(), value).is_some() {
+            return Err(format!("line {n}: duplicate series {series}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `promtool check metrics` on `text`: Ok, or promtool's complaints.
+/// A missing promtool is an error: `scripts/install-deps` installs it.
+pub fn promtool_check(text: &str) -> Result<(), String> {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!("cannot run promtool (scripts/install-deps installs prometheus): {e}")
+        })?;
+    child
+        .stdin
+        .take()
+        .ok_or("promtool stdin")?
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // promtool exits 0 for warnings-free input and prints lint findings otherwise.
+    if out.status.success() && said.trim().is_empty() {
+        Ok(())
+    } else {
+        Err(format!("promtool check metrics ({}): {said}", out.status))
+    }
+}
+
+/// A daemon started by a test; killed when dropped, so a failing test
+/// leaves nothing running.
+#[derive(Debug)]
+pub struct ServiceProcess {
+    child: Option<std::process::Child>,
+    log: std::path::PathBuf,
+}
+
+impl ServiceProcess {
+    /// Starts `cmd` with stdout and stderr going to `log`.
+    pub fn start(mut cmd: Command, log: &Path) -> io::Result<ServiceProcess> {
+        let out = std::fs::File::create(log)?;
+        let err = out.try_clone()?;
+        let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn()?;
+        Ok(ServiceProcess {
+            child: Some(child),
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// Process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, std::process::Child::id)
+    }
+
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM (as `systemctl stop` does) and waits for the exit.
+    pub fn terminate(&mut self, within: Duration) -> Result<std::process::ExitStatus, String> {
+        let pid = self.pid().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !sent.success() {
+            return Err(format!("kill -TERM {pid} failed"));
+        }
+        let child = self.child.as_mut().ok_or("already reaped")?;
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                self.child = None;
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("pid {pid} still running {within:?} after SIGTERM"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A loopback port free right now (the daemon binds it a moment later).
+pub fn free_port() -> io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// A workspace binary next to the running test's executable (`cargo test
+/// --workspace` builds them all; `cargo build --bins` otherwise).
+pub fn workspace_bin(name: &str) -> Result<std::path::PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{name} is not built: run `cargo build --workspace --bins`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_declared_families_and_rejects_undeclared_ones() {
+        let ok = "# HELP a_total x\n# TYPE a_total counter\na_total{p=\"1\"} 2\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 0.5\nh_count 1\n";
+        let m = parse_metrics(ok).unwrap();
+        assert_eq!(m.get("a_total{p=\"1\"}"), Some(&2.0));
+        assert_eq!(m.get("h_count"), Some(&1.0));
+        assert!(parse_metrics("b 1\n").is_err());
+        assert!(parse_metrics("# TYPE b gauge\nb x\n").is_err());
+        assert!(parse_metrics("# TYPE b gauge\nb 1\nb 2\n").is_err());
+    }
+
+    #[test]
+    fn notify_reaches_a_path_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rx = NotifyReceiver::bind_path(&dir.path().join("n")).unwrap();
+        let tx = UnixDatagram::unbound().unwrap();
+        tx.send_to(b"READY=1\nSTATUS=x", dir.path().join("n"))
+            .unwrap();
+        rx.wait_for("READY=1", Duration::from_secs(5)).unwrap();
+        assert_eq!(rx.seen(), ["READY=1", "STATUS=x"]);
+    }
+}
