@@ -65,6 +65,9 @@ pub enum Command {
     /// Inspect and repair IP address management.
     #[command(subcommand)]
     Ipam(crate::commands::ipam::IpamCommand),
+    /// This host's routing daemons, asked over their local APIs.
+    #[command(subcommand)]
+    Node(crate::commands::node::NodeCommand),
     /// Print shell completions.
     #[command(after_help = "Example:\n  netctl completions bash > /etc/bash_completion.d/netctl")]
     Completions {

@@ -30,6 +30,7 @@ pub async fn run(cli: Cli) -> CtlResult<String> {
         }
         Command::Policy(PolicyCommand::Trace(args)) => commands::trace::trace(g, args).await,
         Command::Ipam(cmd) => commands::ipam::run(g, cmd).await,
+        Command::Node(cmd) => commands::node::run(cmd).await,
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "netctl", &mut out);

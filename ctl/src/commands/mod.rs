@@ -4,6 +4,7 @@ pub mod delete;
 pub mod get;
 pub mod ipam;
 pub mod label;
+pub mod node;
 pub mod selector;
 pub mod trace;
 pub mod write;

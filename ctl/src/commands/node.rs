@@ -1,0 +1,270 @@
+//! `netctl node status`: this host's BGP sessions, asked of the local bgpd over its
+//! management API (gRPC on a unix socket, `bgpd --api-socket PATH`).
+//!
+//! The rendering is a pure function of the ListPeers answer, tested without a daemon;
+//! the namespace test in ctl/tests/node_status.rs runs the real binaries.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bgpd::api::pb::bgpd_client::BgpdClient;
+use bgpd::api::pb::{ListPeersRequest, ListPeersResponse};
+use clap::{Args, Subcommand, ValueEnum};
+use hyper_util::rt::TokioIo;
+use tokio::net::UnixStream;
+use tonic::transport::{Endpoint, Uri};
+
+use crate::error::{CtlError, CtlResult};
+
+/// Where bgpd serves its API on a Terrace host: next to its pid file, which confd
+/// signals (`/run/terrace/bgpd.pid`). bgpd has no default; the service starts it with
+/// `--api-socket /run/terrace/bgpd.sock`.
+pub const DEFAULT_BGPD_SOCKET: &str = "/run/terrace/bgpd.sock";
+
+/// How long to wait for bgpd's answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `netctl node ...`
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// This host's BGP peers: address, AS, type, session state, since when, prefixes.
+    #[command(
+        after_help = "Examples:\n  netctl node status\n  netctl node status -o json --bgpd-socket /run/terrace/bgpd.sock"
+    )]
+    Status(StatusArgs),
+}
+
+/// `netctl node status` flags.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// bgpd's management API socket (bgpd --api-socket).
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_BGPD_SOCKET)]
+    pub bgpd_socket: PathBuf,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = StatusFormat::Table)]
+    pub output: StatusFormat,
+}
+
+/// Output formats of `node status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// Runs `netctl node ...`.
+pub async fn run(cmd: &NodeCommand) -> CtlResult<String> {
+    match cmd {
+        NodeCommand::Status(args) => {
+            let reply = list_peers(&args.bgpd_socket).await?;
+            Ok(match args.output {
+                StatusFormat::Table => table(&reply),
+                StatusFormat::Json => json(&reply),
+            })
+        }
+    }
+}
+
+async fn list_peers(socket: &Path) -> CtlResult<ListPeersResponse> {
+    if !socket.exists() {
+        return Err(CtlError::Failed(anyhow::anyhow!(
+            "bgpd is not running on this host: no socket at {} (start bgpd with --api-socket, or pass --bgpd-socket)",
+            socket.display()
+        )));
+    }
+    let path = socket.to_path_buf();
+    // tonic wants a URI; the connector ignores it and dials the socket.
+    let channel = Endpoint::from_static("http://[::]:50051")
+        .timeout(TIMEOUT)
+        .connect_with_connector(tower::service_fn(move |_: Uri| {
+            let path = path.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
+        }))
+        .await
+        .with_context(|| {
+            format!(
+                "bgpd is not running on this host: cannot connect to {}",
+                socket.display()
+            )
+        })?;
+    let reply = BgpdClient::new(channel)
+        .list_peers(ListPeersRequest {})
+        .await
+        .with_context(|| format!("bgpd at {} did not list its peers", socket.display()))?;
+    Ok(reply.into_inner())
+}
+
+/// Type column: the kinds bgpd reports, in Calico's words.
+fn peer_type(kind: &str) -> &str {
+    match kind {
+        "node-to-node mesh" => "mesh",
+        "node specific" => "node-specific",
+        other => other,
+    }
+}
+
+/// `3d4h`, `2h5m`, `7m12s`, `42s`.
+fn duration(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m{s}s"),
+        (0, _, _) => format!("{h}h{m}m"),
+        _ => format!("{d}d{h}h"),
+    }
+}
+
+/// The answer as aligned columns, one peer per row, sorted by address as bgpd sends it.
+pub fn table(reply: &ListPeersResponse) -> String {
+    let header = [
+        "PEER ADDRESS",
+        "AS",
+        "TYPE",
+        "STATE",
+        "SINCE",
+        "RECEIVED",
+        "ACCEPTED",
+        "NAME",
+    ];
+    let rows: Vec<[String; 8]> = reply
+        .peers
+        .iter()
+        .map(|p| {
+            [
+                p.address.clone(),
+                p.remote_as.to_string(),
+                peer_type(&p.kind).to_owned(),
+                p.state.clone(),
+                duration(p.since_seconds),
+                p.prefixes_received.to_string(),
+                p.prefixes_accepted.to_string(),
+                p.name.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.len());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let text: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", text.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for r in &rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    if reply.peers.is_empty() {
+        out.push_str("(no BGP peers configured)\n");
+    }
+    let _ = writeln!(out, "\nLoc-RIB prefixes: {}", reply.loc_rib_prefixes);
+    out
+}
+
+/// The answer as one JSON object (fields named like the table columns, snake_case).
+pub fn json(reply: &ListPeersResponse) -> String {
+    let peers: Vec<serde_json::Value> = reply
+        .peers
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "address": p.address,
+                "as": p.remote_as,
+                "type": peer_type(&p.kind),
+                "state": p.state,
+                "since_seconds": p.since_seconds,
+                "prefixes_received": p.prefixes_received,
+                "prefixes_accepted": p.prefixes_accepted,
+                "name": p.name,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({"peers": peers, "loc_rib_prefixes": reply.loc_rib_prefixes});
+    format!("{v:#}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bgpd::api::pb::Peer;
+
+    fn reply() -> ListPeersResponse {
+        let peer = |address: &str, remote_as, kind: &str, state: &str, since, rx, acc| Peer {
+            address: address.into(),
+            name: format!("peer-{address}"),
+            kind: kind.into(),
+            state: state.into(),
+            since_seconds: since,
+            prefixes_received: rx,
+            remote_as,
+            prefixes_accepted: acc,
+        };
+        ListPeersResponse {
+            peers: vec![
+                peer("10.0.1.1", 65000, "global", "Established", 4000, 12, 10),
+                peer("10.0.2.2", 64512, "node-to-node mesh", "Active", 42, 0, 0),
+            ],
+            loc_rib_prefixes: 11,
+        }
+    }
+
+    #[test]
+    fn table_has_one_aligned_row_per_peer() {
+        let want = "\
+PEER ADDRESS  AS     TYPE    STATE        SINCE  RECEIVED  ACCEPTED  NAME
+10.0.1.1      65000  global  Established  1h6m   12        10        peer-10.0.1.1
+10.0.2.2      64512  mesh    Active       42s    0         0         peer-10.0.2.2
+
+Loc-RIB prefixes: 11
+";
+        assert_eq!(table(&reply()), want);
+    }
+
+    #[test]
+    fn json_carries_every_field() {
+        let v: serde_json::Value = serde_json::from_str(&json(&reply())).unwrap();
+        assert_eq!(v["peers"][1]["type"], "mesh");
+        assert_eq!(v["peers"][0]["as"], 65000);
+        assert_eq!(v["peers"][0]["prefixes_accepted"], 10);
+        assert_eq!(v["loc_rib_prefixes"], 11);
+    }
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        let table = [
+            (0, "0s"),
+            (59, "59s"),
+            (61, "1m1s"),
+            (3600, "1h0m"),
+            (90_061, "1d1h"),
+        ];
+        for (secs, want) in table {
+            assert_eq!(duration(secs), want, "{secs}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_socket_means_bgpd_is_not_running() {
+        let err = list_peers(Path::new("/nonexistent/bgpd.sock"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "bgpd is not running on this host: no socket at /nonexistent/bgpd.sock"
+            ),
+            "{err}"
+        );
+    }
+}
