@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds release binaries and brings up
 # the multi-host lab on this machine, printing what it measures.
-# Usage: ./demo.sh [--keep]   (as root; --keep leaves the lab up to explore)
+# Usage: ./demo.sh [--keep] [--datastore etcd]   (as root)
+#   --keep            leave the lab up to explore (remove it with `lab-demo --down`)
+#   --datastore etcd  run every host on a lab etcd instead of one SQLite file
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,4 +17,4 @@ scripts/install-deps
 echo "==> building release binaries"
 cargo build --release --locked --workspace --bins
 echo "==> starting the lab"
-exec target/release/lab-demo "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/lab-demo" "$@"

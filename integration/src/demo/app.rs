@@ -5,6 +5,9 @@
 /// The ToR's AS (FRR).
 pub const TOR_AS: u32 = 65000;
 
+/// The hosts' AS: BGPConfiguration `default` (the hosts mesh over iBGP).
+pub const CLUSTER_AS: u32 = 64512;
+
 /// Kubernetes-style namespace of the app's workloads.
 pub const APP_NAMESPACE: &str = "shop";
 
@@ -21,8 +24,6 @@ pub struct Host {
     pub subnet: &'static str,
     /// The ToR's address on that link (the BGPPeer's `peerIP`).
     pub tor: &'static str,
-    /// The host's own AS (confd `--as`).
-    pub asn: u32,
 }
 
 /// The three hosts, rack A (host1, host2) and rack B (host3).
@@ -33,7 +34,6 @@ pub const HOSTS: [Host; 3] = [
         addr: "10.0.1.2",
         subnet: "10.0.1.0/30",
         tor: "10.0.1.1",
-        asn: 64601,
     },
     Host {
         name: "host2",
@@ -41,7 +41,6 @@ pub const HOSTS: [Host; 3] = [
         addr: "10.0.1.6",
         subnet: "10.0.1.4/30",
         tor: "10.0.1.5",
-        asn: 64602,
     },
     Host {
         name: "host3",
@@ -49,7 +48,6 @@ pub const HOSTS: [Host; 3] = [
         addr: "10.0.2.2",
         subnet: "10.0.2.0/30",
         tor: "10.0.2.1",
-        asn: 64603,
     },
 ];
 
@@ -125,6 +123,36 @@ mod tests {
         for w in WORKLOADS {
             assert!(HOSTS.iter().any(|h| h.name == w.host), "{w:?}");
             assert!(crate::naming::is_valid_role(w.name), "{w:?}");
+        }
+    }
+
+    /// The topology file, lab-network.yaml and [`HOSTS`] describe one lab.
+    #[test]
+    fn hosts_agree_with_the_topology_and_the_bgp_peers() {
+        let topo = crate::Topology::from_yaml(crate::demo::run::TOPOLOGY).unwrap();
+        let peers: Vec<serde_yaml_ng::Value> =
+            include_str!("../../../policies/examples/lab-network.yaml")
+                .split("\n---\n")
+                .map(|d| serde_yaml_ng::from_str(d).unwrap())
+                .filter(|d: &serde_yaml_ng::Value| d["kind"] == "BGPPeer")
+                .collect();
+        assert_eq!(peers.len(), HOSTS.len());
+        for h in HOSTS {
+            let link = topo
+                .links
+                .iter()
+                .find(|l| l.a.node == h.name && l.b.node == "tor")
+                .unwrap();
+            let addr = |e: &crate::topology::spec::Endpoint| e.addr.unwrap().addr().to_string();
+            assert_eq!(addr(&link.a), h.addr, "{h:?}");
+            assert_eq!(addr(&link.b), h.tor, "{h:?}");
+            assert_eq!(link.a.addr.unwrap().trunc().to_string(), h.subnet, "{h:?}");
+            let peer = peers
+                .iter()
+                .find(|p| p["spec"]["node"] == h.name)
+                .unwrap_or_else(|| panic!("no BGPPeer for {}", h.name));
+            assert_eq!(peer["spec"]["peerIP"], h.tor, "{h:?}");
+            assert_eq!(peer["spec"]["asNumber"], TOR_AS, "{h:?}");
         }
     }
 

@@ -38,6 +38,24 @@ impl Netctl {
         v
     }
 
+    /// Whether this netctl has `node status` (bgpd's peers over its API).
+    pub fn has_node_status(&self) -> bool {
+        Command::new(&self.bin)
+            .args(["node", "status", "--help"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    /// `netctl node status` run on a host (in its namespace `ns`), asking the
+    /// bgpd whose API listens on `socket`.
+    pub fn node_status_argv(&self, ns: &str, socket: &Path) -> Vec<String> {
+        let mut v: Vec<String> = ["ip", "netns", "exec", ns].map(str::to_owned).into();
+        v.push(self.bin.display().to_string());
+        v.extend(["node", "status", "--bgpd-socket"].map(str::to_owned));
+        v.push(socket.display().to_string());
+        v
+    }
+
     /// [`Netctl::argv`] joined and quoted.
     pub fn shown(&self, args: &[&str]) -> String {
         cmdline(&self.argv(args))
@@ -63,12 +81,14 @@ impl Netctl {
 
     /// `netctl apply -f F...`.
     pub fn apply(&self, files: &[&Path]) -> anyhow::Result<String> {
-        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-        let mut args = vec!["apply"];
-        for n in &names {
-            args.extend(["-f", n.as_str()]);
-        }
-        self.run(&args)
+        let names = file_names(files);
+        self.run(&apply_args(&names))
+    }
+
+    /// The command line of [`Netctl::apply`].
+    pub fn shown_apply(&self, files: &[&Path]) -> String {
+        let names = file_names(files);
+        self.shown(&apply_args(&names))
     }
 
     /// `netctl policy trace ... -o json`: whether the policy allows TCP from
@@ -98,4 +118,16 @@ impl Netctl {
             other => anyhow::bail!("policy trace gave verdict {other:?}: {out}"),
         }
     }
+}
+
+fn file_names(files: &[&Path]) -> Vec<String> {
+    files.iter().map(|f| f.display().to_string()).collect()
+}
+
+fn apply_args(names: &[String]) -> Vec<&str> {
+    let mut args = vec!["apply"];
+    for n in names {
+        args.extend(["-f", n.as_str()]);
+    }
+    args
 }

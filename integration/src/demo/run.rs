@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ipnet::Ipv4Net;
 
-use super::app::{APP_NAMESPACE, HOSTS, TOR_AS, WORKLOADS, Workload};
+use super::app::{APP_NAMESPACE, CLUSTER_AS, HOSTS, TOR_AS, WORKLOADS, Workload};
 use super::matrix::{self, Cell, Dest, Source};
 use super::netctl::Netctl;
 use super::paths::Paths;
@@ -95,7 +95,8 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         clean_previous(paths)
     })?;
     let mut lab = Lab::new()?;
-    lab.set_probe_bin(paths.bin_dir.join("lab-probe"));
+    // lab-demo is its own probe agent (`lab-demo serve|tcp ...`).
+    lab.set_probe_bin(std::env::current_exe().context("cannot find own executable")?);
     step(
         &format!(
             "[2/9] namespaces, links, addresses, routes ({}-*)",
@@ -117,6 +118,7 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         "[4/9] netctl apply -f policies/examples/lab-network.yaml (IP pool, BGP configuration, ToR peers)",
         || netctl.apply(&[&network]),
     )?;
+    println!("      $ {}", netctl.shown_apply(&[&network]));
     let tor = step(&format!("[5/9] FRR on the ToR (AS {TOR_AS})"), || {
         start_tor(&lab)
     })?;
@@ -141,6 +143,7 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         "[8/9] netctl apply -f policies/examples/three-tier-app.yaml -f policies/examples/default-deny.yaml",
         || netctl.apply(&[&app, &deny]),
     )?;
+    println!("      $ {}", netctl.shown_apply(&[&app, &deny]));
     let probes = plan_probes(&netctl, &containers)?;
     let servers = step(
         "[9/9] servers on the app ports, BGP sessions, routes and policy converging",
@@ -192,7 +195,7 @@ fn datastore(lab: &Lab, opts: &Options) -> anyhow::Result<(String, Option<Daemon
 fn start_tor(lab: &Lab) -> anyhow::Result<Box<dyn Router>> {
     let mut cfg = RouterConfig::new("10.0.1.1".parse()?, TOR_AS);
     for h in &HOSTS {
-        cfg = cfg.neighbor(NeighborConfig::new(h.addr.parse()?, h.asn));
+        cfg = cfg.neighbor(NeighborConfig::new(h.addr.parse()?, CLUSTER_AS));
     }
     Ok(routers::start(RouterKind::Frr, lab, "tor", &cfg)?)
 }
@@ -240,6 +243,14 @@ fn converge(
     for c in containers {
         let b = block(c.ip)?;
         tor.wait_route(b.parse()?, CONVERGE)?;
+        // Straight to the owning host, whichever host's advertisement the ToR
+        // selected (BGPPeer keepOriginalNextHop), never a detour.
+        let owner = HOSTS
+            .iter()
+            .find(|h| h.name == c.w.host)
+            .map(|h| h.addr.parse::<IpAddr>())
+            .transpose()?;
+        lab.wait_kernel_route("tor", &b, CONVERGE, |r| r.gateway == owner)?;
         for h in HOSTS.iter().filter(|h| h.name != c.w.host) {
             lab.wait_kernel_route(h.name, &b, CONVERGE, |r| r.gateway.is_some())?;
         }

@@ -74,8 +74,6 @@ pub fn start_host(
         no_config.clone(),
         "--ip".into(),
         format!("cidr={}", host.subnet),
-        "--as".into(),
-        host.asn.to_string(),
         "--label".into(),
         format!("rack={}", host.rack),
         "--host-id".into(),

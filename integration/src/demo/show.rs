@@ -54,25 +54,33 @@ pub fn nodes_and_peers(lab: &Lab, netctl: &Netctl, tor: &dyn Router, hosts: &[Ho
     println!("Nodes (registered by confd):");
     let args = ["get", "nodes", "-o", "wide"];
     shown(&netctl.shown(&args), netctl.run(&args));
-    println!("\nBGP peers of each host (as the ToR sees them; each host peers with the ToR):");
-    let sessions = tor.sessions().unwrap_or_default();
-    for (h, svc) in HOSTS.iter().zip(hosts) {
-        let state = sessions
-            .iter()
-            .find(|s| s.peer.to_string() == h.addr)
-            .map_or_else(|| "no session".to_owned(), |s| format!("{:?}", s.state));
-        println!(
-            "  {:<6} AS {}  peer tor {} (AS {})  {}   bgpd config {}",
-            h.name,
-            h.asn,
-            h.tor,
-            super::app::TOR_AS,
-            state,
-            svc.bgpd_config.display()
-        );
-    }
-    let (cmd, out) = vtysh(lab, "show bgp summary");
     println!();
+    if netctl.has_node_status() {
+        println!(
+            "BGP peers of each host (bgpd's API, through netctl): the other two hosts, and the ToR"
+        );
+        for svc in hosts {
+            let ns = lab.ns(svc.host).unwrap_or("?");
+            let argv = netctl.node_status_argv(ns, &svc.api_socket);
+            let out = crate::cmd::run(&argv).map_err(anyhow::Error::from);
+            shown(&crate::cmd::cmdline(&argv), out);
+        }
+    } else {
+        // TODO: remove once `netctl node status` has landed everywhere.
+        println!(
+            "BGP peers of each host, as the ToR sees them (this netctl has no `node status`):"
+        );
+        let sessions = tor.sessions().unwrap_or_default();
+        for h in &HOSTS {
+            let state = sessions
+                .iter()
+                .find(|s| s.peer.to_string() == h.addr)
+                .map_or_else(|| "no session".to_owned(), |s| format!("{:?}", s.state));
+            println!("  {:<6} -> tor {:<9} {state}", h.name, h.tor);
+        }
+    }
+    println!("\nThe ToR's sessions with the hosts:");
+    let (cmd, out) = vtysh(lab, "show bgp summary");
     shown(&cmd, out);
     println!();
 }
