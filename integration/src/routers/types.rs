@@ -108,6 +108,12 @@ pub struct RouterConfig {
     /// Install learned routes in the kernel. BIRD honours it; FRR always
     /// installs (zebra); GoBGP never does (it has no FIB).
     pub kernel_export: bool,
+    /// A configuration written by hand (a documented example) used verbatim
+    /// instead of one rendered from the fields above. BIRD: the whole
+    /// `bird.conf` (its sessions are then read only if its protocols follow
+    /// the lab's `peer_<address>` naming); FRR: the `bgpd.conf`. GoBGP
+    /// ignores it.
+    pub config_text: Option<String>,
 }
 
 impl RouterConfig {
@@ -119,6 +125,7 @@ impl RouterConfig {
             neighbors: Vec::new(),
             originate: Vec::new(),
             kernel_export: true,
+            config_text: None,
         }
     }
 

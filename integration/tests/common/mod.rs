@@ -1,6 +1,8 @@
 //! Helpers shared by the lab tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod stack;
+
 use std::net::IpAddr;
 use std::time::Duration;
 

@@ -31,7 +31,11 @@ impl Bird {
     pub fn start(lab: &Lab, role: &str, cfg: &RouterConfig) -> Result<Self, LabError> {
         let dir = router_dir(lab, RouterKind::Bird, role)?;
         let conf = dir.join("bird.conf");
-        write_config(&conf, &config::render(cfg))?;
+        let text = cfg
+            .config_text
+            .clone()
+            .unwrap_or_else(|| config::render(cfg));
+        write_config(&conf, &text)?;
         let ctl = dir.join("bird.ctl");
         let args = [
             "bird".to_owned(),

@@ -34,7 +34,8 @@ impl Frr {
     pub fn start(lab: &Lab, role: &str, cfg: &RouterConfig) -> Result<Self, LabError> {
         let dir = router_dir(lab, RouterKind::Frr, role)?;
         write_config(&dir.join("zebra.conf"), &config::render_zebra(role))?;
-        write_config(&dir.join("bgpd.conf"), &config::render_bgpd(role, cfg))?;
+        let bgpd_conf = (cfg.config_text.clone()).unwrap_or_else(|| config::render_bgpd(role, cfg));
+        write_config(&dir.join("bgpd.conf"), &bgpd_conf)?;
         // The daemons drop to user frr and must own their directory.
         cmd::run(&["chown", "-R", "frr:frr", &dir.display().to_string()])?;
         let zebra = lab.spawn(role, &format!("zebra-{role}"), &daemon_args(&dir, "zebra"))?;
