@@ -278,7 +278,16 @@ async fn mesh_routes_with_a_next_hop_behind_the_tor_are_installed() {
     let tor = routers::start(RouterKind::Bird, &lab, "tor", &tor_cfg).unwrap();
     let host1 = start_host(&lab, "host1", "10.0.1.0/30", &url, 64512);
     let host2 = start_host(&lab, "host2", "10.0.2.0/30", &url, 64512);
-    lab.wait_kernel_route("host2", "10.65.0.0/26", CONVERGE, |r| r.gateway.is_some())
+    // Each host reaches the other's block through its own ToR address, the gateway of
+    // the default route that resolves the other host's (not on-link) address.
+    let via = |gw: &'static str| {
+        move |r: &integration::reads::KernelRoute| {
+            r.gateway == Some(ip(gw)) && r.protocol.as_deref() == Some("89")
+        }
+    };
+    lab.wait_kernel_route("host2", "10.65.0.0/26", CONVERGE, via("10.0.2.1"))
+        .unwrap();
+    lab.wait_kernel_route("host1", "10.65.0.64/26", CONVERGE, via("10.0.1.1"))
         .unwrap();
     drop((host1, host2, tor));
     lab.teardown().unwrap();
