@@ -11,7 +11,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use terrace_svc::testkit::{
-    NotifyReceiver, ServiceProcess, free_port, http_get, parse_metrics, promtool_check, wait_http,
+    NotifyReceiver, ServiceProcess, free_port, http_get, parse_metrics, promtool_check,
+    undocumented_families, wait_http,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -134,6 +135,9 @@ fn bgpd_notifies_systemd_serves_health_and_metrics_and_stops_cleanly_on_sigterm(
         std::thread::sleep(Duration::from_millis(100));
     };
     promtool_check(&text).unwrap();
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
+    let missing = undocumented_families(&text, &std::fs::read_to_string(doc).unwrap());
+    assert!(missing.is_empty(), "not in docs/operations.md: {missing:?}");
     promtool_check(&http_get(b.metrics, "/metrics").unwrap().1).unwrap();
 
     // B stops: A counts one more flap, then stops too.

@@ -11,8 +11,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use terrace_svc::testkit::{
-    NotifyReceiver, ServiceProcess, free_port, http_get, parse_metrics, promtool_check, wait_http,
-    workspace_bin,
+    NotifyReceiver, ServiceProcess, free_port, http_get, parse_metrics, promtool_check,
+    undocumented_families, wait_http, workspace_bin,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -61,6 +61,9 @@ fn confd_notifies_systemd_after_its_first_render_serves_metrics_and_stops_cleanl
     assert_eq!(m.get("confd_render_errors_total"), Some(&0.0), "{text}");
     assert!(m["confd_last_render_timestamp_seconds"] > 1.6e9, "{text}");
     promtool_check(&text).unwrap();
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
+    let missing = undocumented_families(&text, &std::fs::read_to_string(doc).unwrap());
+    assert!(missing.is_empty(), "not in docs/operations.md: {missing:?}");
 
     let status = confd.terminate(WAIT).unwrap();
     notify.wait_for("STOPPING=1", WAIT).unwrap();

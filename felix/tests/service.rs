@@ -16,7 +16,9 @@ use datastore::resource::Kind;
 use integration::Lab;
 use serde_json::json;
 use support::*;
-use terrace_svc::testkit::{NotifyReceiver, ServiceProcess, parse_metrics, promtool_check};
+use terrace_svc::testkit::{
+    NotifyReceiver, ServiceProcess, parse_metrics, promtool_check, undocumented_families,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 const METRICS: &str = "127.0.0.1:19191";
@@ -76,6 +78,9 @@ fn felix_notifies_systemd_after_its_first_apply_and_keeps_the_dataplane_on_sigte
     assert!(m["felix_apply_seconds_count"] >= 1.0, "{text}");
     assert!(m["felix_rules"] >= 1.0, "{text}");
     promtool_check(&text).unwrap();
+    let doc = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
+    let missing = undocumented_families(&text, &std::fs::read_to_string(doc).unwrap());
+    assert!(missing.is_empty(), "not in docs/operations.md: {missing:?}");
 
     let table = || {
         lab.exec("host", &["nft", "list", "table", "inet", "terrace"])

@@ -287,6 +287,17 @@ pub fn workspace_bin(name: &str) -> Result<std::path::PathBuf, String> {
         .ok_or_else(|| format!("{name} is not built: run `cargo build --workspace --bins`"))
 }
 
+/// Metric families in `text` that `doc` (the operations guide) does not
+/// name in backquotes.
+pub fn undocumented_families(text: &str, doc: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| !doc.contains(&format!("`{name}`")) && !doc.contains(&format!("`{name}{{")))
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
