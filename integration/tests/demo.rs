@@ -99,10 +99,77 @@ fn check(stdout: &str) {
     );
 }
 
+/// Commands shown in docs/quickstart.md's code blocks (`ip ...` and the
+/// workspace binaries), with the doc's example names.
+fn quickstart_commands() -> Vec<String> {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/quickstart.md"
+    ))
+    .unwrap();
+    let mut in_block = false;
+    let mut out = Vec::new();
+    for line in doc.lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        let cmd = line.trim().trim_start_matches("$ ");
+        if in_block && (cmd.starts_with("ip ") || cmd.starts_with("/root/terrace/")) {
+            out.push(cmd.to_owned());
+        }
+    }
+    out
+}
+
+/// Every command the quickstart shows is one this run printed (after
+/// putting this run's names and paths in place of the doc's).
+fn check_quickstart(stdout: &str, dir: &Path) {
+    let prefix = stdout
+        .split("(tlab-")
+        .nth(1)
+        .and_then(|s| s.split("-*)").next())
+        .unwrap();
+    let lab_dir = stdout
+        .split("--vty_socket ")
+        .nth(1)
+        .and_then(|s| s.split("/frr-tor").next())
+        .unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_lab-demo")).parent().unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .canonicalize()
+        .unwrap();
+    let commands = quickstart_commands();
+    assert!(commands.len() >= 8, "{commands:?}");
+    for cmd in commands {
+        let cmd = cmd
+            .replace(
+                "/root/terrace/target/release",
+                &bin_dir.display().to_string(),
+            )
+            .replace("/root/terrace", &repo.display().to_string())
+            .replace("/run/terrace-lab", &dir.join("state").display().to_string())
+            .replace(
+                "/var/log/terrace-lab",
+                &dir.join("log").display().to_string(),
+            )
+            .replace("/tmp/tlab-4711-0-AbCdEf", lab_dir)
+            .replace("tlab-4711-0", &format!("tlab-{prefix}"));
+        assert!(
+            stdout.contains(&cmd),
+            "quickstart shows a command the demo does not print:\n{cmd}\n{stdout}"
+        );
+    }
+}
+
 #[test]
 fn lab_demo_matrix_matches_the_policy_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    check(&run_demo(&[], dir.path()));
+    let stdout = run_demo(&[], dir.path());
+    check(&stdout);
+    check_quickstart(&stdout, dir.path());
 }
 
 #[test]

@@ -8,14 +8,15 @@
 //! Layout: [`app`] (the hosts and workloads, pure data), [`paths`]
 //! (binaries, examples, log and state directories), [`services`] (daemons),
 //! [`cni`] (the plugin as a runtime drives it), [`netctl`], [`matrix`]
-//! (expected vs measured, pure), [`show`] (what is printed), [`run`] (the
-//! sequence).
+//! (expected vs measured, pure), [`probes`] (the matrix's cells and their
+//! measurement), [`show`] (what is printed), [`run`] (the sequence).
 
 pub mod app;
 pub mod cni;
 pub mod matrix;
 pub mod netctl;
 pub mod paths;
+pub mod probes;
 pub mod run;
 pub mod services;
 pub mod show;

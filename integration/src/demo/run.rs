@@ -10,22 +10,19 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ipnet::Ipv4Net;
 
-use super::app::{APP_NAMESPACE, CLUSTER_AS, HOSTS, TOR_AS, WORKLOADS, Workload};
-use super::matrix::{self, Cell, Dest, Source};
+use super::app::{CLUSTER_AS, HOSTS, TOR_AS, WORKLOADS};
 use super::netctl::Netctl;
 use super::paths::Paths;
+use super::probes::{self, Container, Probes};
 use super::services::{self, HostServices};
 use super::{cni, show};
 use crate::routers::{self, NeighborConfig, Router, RouterConfig, RouterKind};
-use crate::{Daemon, Lab, ProbeOutcome, Topology, wait_until};
+use crate::{Daemon, Lab, Topology};
 
 /// The lab's topology, also shipped as a file for reading.
 pub const TOPOLOGY: &str = include_str!("../../topologies/three-hosts-two-racks.yaml");
 /// Deadline for sessions, routes and policy to converge.
 const CONVERGE: Duration = Duration::from_secs(90);
-/// TCP connect timeout of one matrix probe: long enough for a loaded
-/// machine, short because denied cells always wait it out.
-const PROBE: Duration = Duration::from_secs(2);
 /// Prefix length of the pool's blocks (`blockSize` in lab-network.yaml).
 const BLOCK_LEN: u8 = 26;
 
@@ -72,18 +69,21 @@ pub fn clean_previous(paths: &Paths) -> anyhow::Result<Vec<String>> {
     Ok(removed)
 }
 
-/// A container of the app once attached.
+/// Everything running once the lab is up; dropping it stops the processes.
 #[derive(Debug)]
-struct Container {
-    w: Workload,
-    ip: IpAddr,
-    host_iface: String,
+struct Running {
+    netctl: Netctl,
+    probes: Probes,
+    // Drop order: listeners, then felix/confd/bgpd, the ToR, etcd last.
+    servers: Vec<Daemon>,
+    hosts: Vec<HostServices>,
+    tor: Box<dyn Router>,
+    etcd: Option<Daemon>,
 }
 
 /// Runs the whole demo; an error means something did not work (the lab is
 /// torn down unless `keep`, the logs are kept).
 pub fn run(opts: &Options) -> anyhow::Result<()> {
-    let paths = &opts.paths;
     let topology = Topology::from_yaml(TOPOLOGY).context("embedded topology is invalid")?;
     println!(
         "Terrace lab: three hosts in two racks behind an FRR top-of-rack router, each running \
@@ -91,12 +91,33 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
          with netctl.\n"
     );
     println!("{}", topology.description);
-    step("[1/9] removing what earlier runs left", || {
-        clean_previous(paths)
+    let removed = step("[1/9] removing what earlier runs left", || {
+        clean_previous(&opts.paths)
     })?;
+    if !removed.is_empty() {
+        println!("      removed {} namespaces and directories", removed.len());
+    }
     let mut lab = Lab::new()?;
     // lab-demo is its own probe agent (`lab-demo serve|tcp ...`).
     lab.set_probe_bin(std::env::current_exe().context("cannot find own executable")?);
+    let up = bring_up(&mut lab, &topology, opts)?;
+    println!();
+    show::nodes_and_peers(&lab, &up.netctl, up.tor.as_ref(), &up.hosts);
+    show::tor_routes(&lab);
+    show::host_routes(&lab);
+    let ok = probes::measure(&lab, &up.probes);
+    show::explore(&lab, &up.netctl, &opts.paths, opts.keep);
+    finish(lab, up, opts, ok)?;
+    anyhow::ensure!(
+        ok,
+        "the connectivity matrix disagrees with the policy (marked !)"
+    );
+    Ok(())
+}
+
+/// Steps 2 to 9: from empty namespaces to a converged lab.
+fn bring_up(lab: &mut Lab, topology: &Topology, opts: &Options) -> anyhow::Result<Running> {
+    let paths = &opts.paths;
     step(
         &format!(
             "[2/9] namespaces, links, addresses, routes ({}-*)",
@@ -104,15 +125,15 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         ),
         || {
             paths.create(&HOSTS.map(|h| h.name))?;
-            Ok(lab.build(&topology)?)
+            Ok(lab.build(topology)?)
         },
     )?;
-    let (url, _etcd) = step("[3/9] datastore", || datastore(&lab, opts))?;
+    let (url, etcd) = step("[3/9] datastore", || datastore(lab, opts))?;
+    println!("      {url}");
     let netctl_ns = (opts.backend == Backend::Etcd)
         .then(|| lab.ns("host1"))
         .transpose()?;
     let netctl = Netctl::new(paths.bin("netctl")?, &url, netctl_ns);
-    println!("      {url}");
     let network = paths.example("lab-network.yaml")?;
     step(
         "[4/9] netctl apply -f policies/examples/lab-network.yaml (IP pool, BGP configuration, ToR peers)",
@@ -120,16 +141,16 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     )?;
     println!("      $ {}", netctl.shown_apply(&[&network]));
     let tor = step(&format!("[5/9] FRR on the ToR (AS {TOR_AS})"), || {
-        start_tor(&lab)
+        start_tor(lab)
     })?;
     let mut hosts = Vec::new();
     for h in &HOSTS {
         let label = format!("[6/9] {}: confd (registers the Node), bgpd, felix", h.name);
-        hosts.push(step(&label, || services::start_host(&lab, paths, h, &url))?);
+        hosts.push(step(&label, || services::start_host(lab, paths, h, &url))?);
     }
     let containers = step(
         "[7/9] containers through the CNI plugin (CNI_COMMAND=ADD)",
-        || attach(&mut lab, paths, &url),
+        || attach(lab, paths, &url),
     )?;
     for c in &containers {
         println!(
@@ -144,38 +165,50 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
         || netctl.apply(&[&app, &deny]),
     )?;
     println!("      $ {}", netctl.shown_apply(&[&app, &deny]));
-    let probes = plan_probes(&netctl, &containers)?;
-    let servers = step(
+    let (probes, servers) = step(
         "[9/9] servers on the app ports, BGP sessions, routes and policy converging",
-        || converge(&lab, tor.as_ref(), &containers, &probes),
+        || {
+            let probes = probes::plan(&netctl, &containers)?;
+            let servers = converge(lab, tor.as_ref(), &containers, &probes)?;
+            Ok((probes, servers))
+        },
     )?;
-    println!();
-    show::nodes_and_peers(&lab, &netctl, tor.as_ref(), &hosts);
-    show::tor_routes(&lab);
-    show::host_routes(&lab);
-    let ok = measure(&lab, probes);
-    show::explore(&lab, &netctl, paths, opts.keep);
+    Ok(Running {
+        netctl,
+        probes,
+        servers,
+        hosts,
+        tor,
+        etcd,
+    })
+}
+
+/// Leaves the lab running (`--keep`) or stops everything and removes it; the
+/// logs stay when the run failed.
+fn finish(lab: Lab, up: Running, opts: &Options, ok: bool) -> anyhow::Result<()> {
     if opts.keep {
+        // Disarms every process handle first, so dropping them stops nothing.
         lab.keep();
-        drop((servers, hosts, tor));
-    } else {
-        drop(servers);
-        step("tearing down", || {
-            hosts.into_iter().for_each(HostServices::stop);
-            drop(tor);
-            drop(_etcd);
-            lab.teardown()?;
-            if ok {
-                paths.remove()?;
-            }
-            Ok(())
-        })?;
+        drop(up);
+        return Ok(());
     }
-    anyhow::ensure!(
-        ok,
-        "the connectivity matrix disagrees with the policy (marked !)"
-    );
-    Ok(())
+    step("tearing down", || {
+        let Running {
+            servers,
+            hosts,
+            tor,
+            etcd,
+            ..
+        } = up;
+        drop(servers);
+        hosts.into_iter().for_each(HostServices::stop);
+        drop((tor, etcd));
+        lab.teardown()?;
+        if ok {
+            opts.paths.remove()?;
+        }
+        Ok(())
+    })
 }
 
 /// The datastore URL, and etcd's process if the backend is etcd.
@@ -255,189 +288,6 @@ fn converge(
             lab.wait_kernel_route(h.name, &b, CONVERGE, |r| r.gateway.is_some())?;
         }
     }
-    let (sources, dests) = (&probes.sources, &probes.dests);
-    std::thread::scope(|s| {
-        let waits: Vec<_> = probes
-            .cells
-            .iter()
-            .filter(|c| c.expected)
-            .map(|c| {
-                let (from, to) = (&sources[c.from], &dests[c.to]);
-                s.spawn(move || {
-                    let what = format!("{} -> {}:{} to connect", from.role, to.ip, to.port);
-                    wait_until(CONVERGE, &what, || {
-                        lab.probe_tcp(&from.role, to.ip, to.port, PROBE) == ProbeOutcome::Connected
-                    })
-                })
-            })
-            .collect();
-        waits.into_iter().try_for_each(|w| match w.join() {
-            Ok(r) => r.map_err(anyhow::Error::from),
-            Err(_) => Err(anyhow::anyhow!("a probe thread panicked")),
-        })
-    })?;
+    probes::wait_allowed(lab, probes, CONVERGE)?;
     Ok(servers)
-}
-
-/// A matrix row: where probes start.
-#[derive(Debug)]
-struct From {
-    role: String,
-    label: String,
-    place: String,
-    /// `NAMESPACE/ENDPOINT` or an address, for `policy trace --from`.
-    trace: String,
-}
-
-/// A matrix column: a container's app port.
-#[derive(Debug)]
-struct To {
-    role: String,
-    label: String,
-    ip: IpAddr,
-    port: u16,
-    trace: String,
-    /// The ToR's address on the link of this container's host (the source
-    /// address the ToR's probe uses).
-    tor_side: String,
-}
-
-fn trace_name(w: &Workload) -> String {
-    format!("{APP_NAMESPACE}/{}", w.endpoint())
-}
-
-fn axes(containers: &[Container]) -> (Vec<From>, Vec<To>) {
-    let mut sources: Vec<From> = containers
-        .iter()
-        .map(|c| From {
-            role: c.w.name.into(),
-            label: c.w.name.into(),
-            place: c.w.host.into(),
-            trace: trace_name(&c.w),
-        })
-        .collect();
-    sources.push(From {
-        role: "tor".into(),
-        label: "tor".into(),
-        place: "outside".into(),
-        trace: String::new(),
-    });
-    let dests = containers
-        .iter()
-        .map(|c| To {
-            role: c.w.name.into(),
-            label: c.w.name.into(),
-            ip: c.ip,
-            port: c.w.port(),
-            trace: trace_name(&c.w),
-            tor_side: HOSTS
-                .iter()
-                .find(|h| h.name == c.w.host)
-                .map_or_else(String::new, |h| h.tor.to_owned()),
-        })
-        .collect();
-    (sources, dests)
-}
-
-/// Every (source, destination) pair except a container to itself.
-fn pairs(sources: &[From], dests: &[To]) -> Vec<(usize, usize)> {
-    let mut v = Vec::new();
-    for (i, s) in sources.iter().enumerate() {
-        for (j, d) in dests.iter().enumerate() {
-            if s.role != d.role {
-                v.push((i, j));
-            }
-        }
-    }
-    v
-}
-
-/// The reference evaluator's verdict (`netctl policy trace`).
-fn expected(netctl: &Netctl, from: &From, to: &To) -> anyhow::Result<bool> {
-    let src = if from.trace.is_empty() {
-        &to.tor_side
-    } else {
-        &from.trace
-    };
-    netctl.trace_allows(src, &to.trace, to.port)
-}
-
-/// The matrix to measure: rows, columns, and every cell with the policy's
-/// verdict (`netctl policy trace`), nothing measured yet.
-#[derive(Debug)]
-struct Probes {
-    sources: Vec<From>,
-    dests: Vec<To>,
-    cells: Vec<Cell>,
-}
-
-fn plan_probes(netctl: &Netctl, containers: &[Container]) -> anyhow::Result<Probes> {
-    let (sources, dests) = axes(containers);
-    let mut cells = Vec::new();
-    for (i, j) in pairs(&sources, &dests) {
-        cells.push(Cell {
-            from: i,
-            to: j,
-            expected: expected(netctl, &sources[i], &dests[j])?,
-            measured: ProbeOutcome::TimedOut,
-        });
-    }
-    Ok(Probes {
-        sources,
-        dests,
-        cells,
-    })
-}
-
-/// Probes every pair once (in parallel), prints the matrix and returns
-/// whether every cell matches the policy.
-fn measure(lab: &Lab, mut probes: Probes) -> bool {
-    let (sources, dests) = (&probes.sources, &probes.dests);
-    println!(
-        "Connectivity matrix: TCP connect from each row to each column's app port, real packets \
-         (timeout {} s);\nexpected verdicts from `netctl policy trace`. ✔ connected, ✘ no \
-         connection, ! disagrees with the policy.\n",
-        PROBE.as_secs()
-    );
-    let outcomes: Vec<ProbeOutcome> = std::thread::scope(|s| {
-        let handles: Vec<_> = probes
-            .cells
-            .iter()
-            .map(|c| {
-                let (from, to) = (&sources[c.from], &dests[c.to]);
-                s.spawn(move || lab.probe_tcp(&from.role, to.ip, to.port, PROBE))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| ProbeOutcome::Error("probe thread panicked".into()))
-            })
-            .collect()
-    });
-    for (cell, outcome) in probes.cells.iter_mut().zip(outcomes) {
-        cell.measured = outcome;
-    }
-    let msources: Vec<Source> = sources
-        .iter()
-        .map(|s| Source {
-            label: s.label.clone(),
-            place: s.place.clone(),
-        })
-        .collect();
-    let mdests: Vec<Dest> = dests
-        .iter()
-        .map(|d| Dest {
-            label: d.label.clone(),
-            port: d.port,
-        })
-        .collect();
-    print!("{}", matrix::render(&msources, &mdests, &probes.cells));
-    let sum = matrix::summarize(&probes.cells);
-    println!(
-        "\n  {} connections allowed ✔, {} denied ✘, {} disagreeing with the policy\n",
-        sum.allowed, sum.denied, sum.mismatches
-    );
-    sum.mismatches == 0
 }
