@@ -1,11 +1,12 @@
 //! Real containers: podman (CNI backend, runc) attaches busybox containers through the
-//! terrace plugin in two network namespaces acting as hosts. Until felix programs routes,
-//! the test wires the hosts with static routes to each other's blocks (read from IPAM), then
-//! the containers ping each other across the hosts.
+//! terrace plugin in two network namespaces acting as hosts, each running felix, confd and
+//! bgpd. The hosts mesh over iBGP and learn each other's blocks; felix enforces the profile
+//! the plugin puts on every endpoint; the containers ping each other across the hosts over
+//! routes that exist only because BGP carried them (the hosts have no default route).
 //!
 //! ```text
 //!   [ctr a] ─veth─ host A (10.80.0.1) ──veth── (10.80.0.2) host B ─veth─ [ctr b]
-//!                  route B's block via .2          route A's block via .1
+//!            felix, confd, bgpd  ◀── iBGP mesh ──▶  felix, confd, bgpd
 //! ```
 //!
 //! Recipe from ../shared/lab-notes.md §1: explicit containers.conf (runc, cgroupfs,
@@ -17,9 +18,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{Netns, Store0, sh, token};
+use datastore::resource::Kind;
 use serde_json::json;
 
 /// A podman installation confined to a temp dir; containers are removed on drop.
@@ -63,6 +66,7 @@ impl Podman {
             let conflist = json!({
                 "cniVersion": "1.0.0", "name": "terrace",
                 "plugins": [{"type": "terrace", "datastore": store.url, "node": node,
+                             "profiles": [PROFILE],
                              "log_file": w.join("cni.log"), "log_level": "debug",
                              "capabilities": {"portMappings": true}}],
             });
@@ -186,6 +190,152 @@ impl Drop for Podman {
     }
 }
 
+/// The profile the plugin puts on every endpoint; it allows everything, so felix
+/// (which denies endpoints without an applicable rule) lets the pings through.
+const PROFILE: &str = "podman-allow";
+
+/// A workspace binary next to this test's executable (`cargo test --workspace` builds them).
+fn workspace_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors()
+        .skip(1)
+        .take(2)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("{name} is not built: run `cargo build --workspace --bins` (cargo test --workspace does)")
+        })
+}
+
+/// felix, confd and bgpd of one host, killed on drop; their logs are printed when the
+/// test fails.
+struct HostDaemons {
+    children: Vec<(String, Child)>,
+    logs: Vec<PathBuf>,
+}
+
+impl HostDaemons {
+    fn start(host: &Netns, node: &str, url: &str, dir: &Path) -> Self {
+        let file = |name: &str| dir.join(format!("{node}-{name}")).display().to_string();
+        let (bgpd_conf, pid_file) = (file("bgpd.toml"), file("bgpd.pid"));
+        let bgpd = workspace_bin("bgpd").display().to_string();
+        let no_config = file("absent.toml");
+        let common = ["--datastore", url, "--node", node, "--config", &no_config];
+        let confd: Vec<&str> = [
+            "--ip",
+            "cidr=10.80.0.0/30",
+            "--host-id",
+            node,
+            "--bgpd-config",
+            &bgpd_conf,
+            "--bgpd",
+            &bgpd,
+            "--bgpd-pid-file",
+            &pid_file,
+        ]
+        .into_iter()
+        .chain(common)
+        .collect();
+        let mut daemons = HostDaemons {
+            children: Vec::new(),
+            logs: Vec::new(),
+        };
+        daemons.spawn(host, node, dir, "confd", &confd);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !Path::new(&bgpd_conf).is_file() {
+            assert!(
+                Instant::now() < deadline,
+                "confd on {node} wrote no bgpd config"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        daemons.spawn(
+            host,
+            node,
+            dir,
+            "bgpd",
+            &["--config", &bgpd_conf, "--pid-file", &pid_file],
+        );
+        daemons.spawn(host, node, dir, "felix", &common);
+        daemons
+    }
+
+    fn spawn(&mut self, host: &Netns, node: &str, dir: &Path, bin: &str, args: &[&str]) {
+        let log = dir.join(format!("{node}-{bin}.log"));
+        let child = Command::new("ip")
+            .args(["netns", "exec", &host.name])
+            .arg(workspace_bin(bin))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        self.children.push((format!("{node}/{bin}"), child));
+        self.logs.push(log);
+    }
+}
+
+impl Drop for HostDaemons {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::thread::panicking() {
+            for log in &self.logs {
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(30).collect();
+                eprintln!("--- {} (last lines)", log.display());
+                for line in tail.into_iter().rev() {
+                    eprintln!("{line}");
+                }
+            }
+        }
+    }
+}
+
+/// Waits until `host` has a route to `prefix` that bgpd (protocol 89) installed.
+fn wait_bgp_route(host: &Netns, prefix: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let routes = host.ip(&["route", "show", "proto", "89", "exact", prefix]);
+        if !routes.trim().is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never learned {prefix} over BGP: {}",
+            host.name,
+            host.ip(&["route"])
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits until felix's nftables table in `host` dispatches `iface` to its chains.
+fn wait_felix_guards(host: &Netns, iface: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let table = Command::new("ip")
+            .args([
+                "netns", "exec", &host.name, "nft", "list", "table", "inet", "terrace",
+            ])
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&table.stdout).contains(&format!("\"{iface}\"")) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "felix in {} never programmed {iface}: {}",
+            host.name,
+            String::from_utf8_lossy(&table.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn block_of(blocks: &[datastore::ipam::client::StoredBlock], node: &str) -> String {
     blocks
         .iter()
@@ -227,10 +377,17 @@ async fn podman_containers_on_two_hosts_reach_each_other() {
             ],
         );
     }
-    // Proxy ARP answers for 169.254.1.1 only with a route to it out of another interface:
-    // each host's default route points at the other, as an uplink would.
-    a.ip(&["route", "add", "default", "via", "10.80.0.2"]);
-    b.ip(&["route", "add", "default", "via", "10.80.0.1"]);
+    // Proxy ARP answers for 169.254.1.1 only with a route to it out of another interface.
+    // A host route to it (not a default route) keeps container traffic on BGP's routes.
+    a.ip(&["route", "add", "169.254.1.1/32", "via", "10.80.0.2"]);
+    b.ip(&["route", "add", "169.254.1.1/32", "via", "10.80.0.1"]);
+    store
+        .object(
+            Kind::Profile,
+            PROFILE,
+            json!({"ingress": [{"action": "Allow"}], "egress": [{"action": "Allow"}]}),
+        )
+        .await;
     let mut podman = Podman::new(&store);
     let ip_a = podman.start(&a, "ha");
     let ip_b = podman.start(&b, "hb");
@@ -242,8 +399,17 @@ async fn podman_containers_on_two_hosts_reach_each_other() {
         .blocks()
         .await
         .unwrap();
-    a.ip(&["route", "add", &block_of(&blocks, "hb"), "via", "10.80.0.2"]);
-    b.ip(&["route", "add", &block_of(&blocks, "ha"), "via", "10.80.0.1"]);
+    // The daemons start once the containers exist, so the endpoints and blocks are there
+    // from felix's first sync; the routes between hosts come from the mesh alone.
+    let _host_a = HostDaemons::start(&a, "ha", &store.url, podman.dir.path());
+    let _host_b = HostDaemons::start(&b, "hb", &store.url, podman.dir.path());
+    wait_bgp_route(&a, &block_of(&blocks, "hb"));
+    wait_bgp_route(&b, &block_of(&blocks, "ha"));
+    // felix guards each endpoint's veth before the pings go through it.
+    for (_, spec) in store.endpoints().await {
+        let host = if spec.node == "ha" { &a } else { &b };
+        wait_felix_guards(host, &spec.interface_name);
+    }
     let names: Vec<String> = podman
         .names
         .iter()

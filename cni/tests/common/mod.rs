@@ -92,8 +92,13 @@ impl Store0 {
 
     /// Writes an IPPool.
     pub async fn pool(&self, name: &str, spec: serde_json::Value) {
+        self.object(Kind::IPPool, name, spec).await;
+    }
+
+    /// Writes a cluster-scoped resource.
+    pub async fn object(&self, kind: Kind, name: &str, spec: serde_json::Value) {
         let object = Object::new(
-            Kind::IPPool,
+            kind,
             ObjectMeta {
                 name: name.into(),
                 ..Default::default()
