@@ -80,7 +80,12 @@ impl Session {
             }
             let frame: Vec<u8> = self.inbuf.drain(..len).collect();
             let input = match wire::decode(&frame, &ctx) {
-                Ok(msg) => Input::Received(msg),
+                Ok(msg) => {
+                    if let Message::Notification(n) = &msg {
+                        tracing::warn!(error = %wire::NotificationText(n), "NOTIFICATION received");
+                    }
+                    Input::Received(msg)
+                }
                 Err(e) => {
                     tracing::warn!(reason = %e.reason, "malformed message from peer");
                     Input::DecodeFailed(e)

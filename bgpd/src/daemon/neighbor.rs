@@ -348,6 +348,9 @@ impl Neighbor {
                     None
                 }
                 Output::Send(m) => {
+                    if let Message::Notification(n) = &m {
+                        tracing::warn!(error = %crate::wire::NotificationText(n), "NOTIFICATION sent");
+                    }
                     (!self.send(which, &m).await).then_some(Input::TcpConnectionFails)
                 }
                 Output::Established(negotiated) => {

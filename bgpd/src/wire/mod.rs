@@ -16,6 +16,7 @@ mod decode;
 mod encode;
 mod error;
 pub mod message;
+mod notification_text;
 pub mod rfc7606;
 mod update_in;
 mod update_out;
@@ -30,3 +31,4 @@ pub use message::{
     AddPathFamily, Afi, Capability, GracefulRestartCap, Message, MpReach, MpUnreach, Nlri,
     Notification, Open, RouteRefresh, Update,
 };
+pub use notification_text::NotificationText;
