@@ -1,6 +1,7 @@
 //! netctl: the Terrace command-line tool. `cli` is the command surface,
 //! `commands` one module per verb, `input` reads files, `output` renders
-//! objects, `context` opens the datastore, `error` maps failures to exit codes.
+//! objects, `context` opens the datastore, `error` maps failures to exit codes,
+//! `reference` renders the command reference.
 
 pub mod cli;
 pub mod commands;
@@ -8,6 +9,7 @@ pub mod context;
 pub mod error;
 pub mod input;
 pub mod output;
+pub mod reference;
 
 use clap::CommandFactory;
 use cli::{Cli, Command, PolicyCommand, SelectorCommand};
