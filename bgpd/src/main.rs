@@ -62,12 +62,7 @@ fn main() -> ExitCode {
         eprintln!("bgpd: give --config FILE (or --check-config FILE)");
         return ExitCode::from(2);
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    terrace_svc::logging::init();
     match run(
         &path,
         args.no_fib,

@@ -119,12 +119,7 @@ async fn registration(args: &Args, node: String) -> anyhow::Result<Registration>
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TERRACE_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    terrace_svc::logging::init();
     let args = Args::parse();
     let config = HostConfig::load(&args.config)?;
     let (url, _) = datastore_from_env(args.datastore.as_deref(), config.datastore.as_deref())?;

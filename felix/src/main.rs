@@ -39,12 +39,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    terrace_svc::logging::init();
     let args = Args::parse();
     let host = HostConfig::load(&args.config).context("failed to read the host config")?;
     let (url, _) = datastore_from_env(args.datastore.as_deref(), host.datastore.as_deref())

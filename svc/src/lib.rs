@@ -2,12 +2,14 @@
 //!
 //! - [`expo`]: the Prometheus text exposition format (families, labels, escaping);
 //! - [`http`]: a tiny responder for `/liveness`, `/readiness` and `/metrics`;
+//! - [`logging`]: the daemons' log setup (`TERRACE_LOG`, `TERRACE_LOG_FORMAT`);
 //! - [`notify`]: `sd_notify` readiness and stopping messages over `$NOTIFY_SOCKET`;
 //! - [`shutdown`]: the SIGTERM/SIGINT future that also tells systemd we are stopping;
 //! - [`testkit`]: helpers the daemons' service tests share (notify receiver, GET, promtool).
 
 pub mod expo;
 pub mod http;
+pub mod logging;
 pub mod notify;
 pub mod shutdown;
 pub mod testkit;
