@@ -1,13 +1,18 @@
 //! Datastore outage with etcd as the datastore: felix keeps the dataplane as
 //! it was while etcd is down (traffic flows), reports not-ready, never exits,
-//! and applies changes once etcd is back. Needs root and etcd. The outage is
-//! a few seconds here; the issue's 60 s run is the same code path.
+//! and applies changes made while it was cut off once it reconnects. Needs
+//! root and etcd.
+//!
+//! The outage lasts 60 s because issue 6 asks for exactly that: long enough
+//! for every felix timer (resync, watch retries and their backoff, lease-like
+//! waits) to fire several times with the datastore gone, which a few-second
+//! outage would not exercise.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use datastore::resource::{Kind, Object, ObjectMeta};
 use integration::{Daemon, Lab, Topology, wait_until};
@@ -15,6 +20,10 @@ use serde_json::json;
 use support::*;
 
 const ETCD: &str = "http://127.0.0.1:23791";
+/// The address felix uses: the host's own eth0 address, so felix alone can be
+/// cut off by a firewall rule while etcdctl still reaches etcd on loopback.
+const ETCD_FOR_FELIX: &str = "10.0.9.1:23791";
+const OUTAGE: Duration = Duration::from_secs(60);
 
 fn start_etcd(lab: &Lab, name: &str) -> Daemon {
     let data = lab.dir().join("etcd");
@@ -26,7 +35,7 @@ fn start_etcd(lab: &Lab, name: &str) -> Daemon {
         "--data-dir",
         data,
         "--listen-client-urls",
-        ETCD,
+        &format!("{ETCD},http://{ETCD_FOR_FELIX}"),
         "--advertise-client-urls",
         ETCD,
         "--listen-peer-urls",
@@ -90,6 +99,7 @@ fn an_etcd_outage_keeps_traffic_flowing_and_changes_apply_after_it() {
         .unwrap();
     let lab = Lab::from_topology(&topo).unwrap();
     let etcd = start_etcd(&lab, "etcd");
+    let _srv = serve(&lab, "c1", &[8080]);
     let allow = json!([{"action": "Allow"}]);
     put(
         &lab,
@@ -103,7 +113,7 @@ fn an_etcd_outage_keeps_traffic_flowing_and_changes_apply_after_it() {
                           "ipNetworks": [format!("{ip}/32")], "profiles": ["open"]});
         put(&lab, Kind::WorkloadEndpoint, Some("default"), name, spec);
     }
-    let url = format!("etcd://{}", ETCD.trim_start_matches("http://"));
+    let url = format!("etcd://{ETCD_FOR_FELIX}");
     let args = [
         env!("CARGO_BIN_EXE_felix"),
         "--datastore",
@@ -125,22 +135,34 @@ fn an_etcd_outage_keeps_traffic_flowing_and_changes_apply_after_it() {
     .unwrap();
     assert!(ping(&lab, "c1", "10.65.0.3", None));
 
-    // Outage: etcd killed. Traffic keeps flowing, felix says not ready.
+    // Outage: etcd killed for 60 s under traffic. Traffic keeps flowing,
+    // felix says not ready and keeps running the whole time.
     lab.exec("host", &["kill", "-9", &etcd.pid().to_string()])
         .unwrap();
+    let start = Instant::now();
     wait_until(Duration::from_secs(60), "not ready", || {
         readiness(&lab) == "503"
     })
     .unwrap();
-    for _ in 0..3 {
+    let mut rounds = 0;
+    while start.elapsed() < OUTAGE {
         assert!(
             ping(&lab, "c1", "10.65.0.3", None),
             "traffic must flow during the outage"
         );
+        assert!(
+            probe(&lab, "c2", "tcp", "10.65.0.2", 8080, None).starts_with("connected"),
+            "tcp must flow during the outage"
+        );
+        assert_eq!(readiness(&lab), "503", "felix must stay not-ready");
+        assert!(felix.is_running(), "{}", felix.log());
+        rounds += 1;
     }
-    assert!(felix.is_running(), "{}", felix.log());
+    println!("outage: {rounds} traffic rounds in {:?}", start.elapsed());
 
-    // Back: a change written now (a deny-all tier policy) is applied.
+    // etcd is back but felix is still cut off (its connections are reset), and
+    // a change is written meanwhile: a deny-all policy. felix cannot see it yet.
+    lab.exec("host", &["nft", CUT_OFF]).unwrap();
     let _etcd2 = start_etcd(&lab, "etcd-2");
     put(
         &lab,
@@ -150,6 +172,13 @@ fn an_etcd_outage_keeps_traffic_flowing_and_changes_apply_after_it() {
         json!({
         "selector": "all()", "types": ["Ingress"], "ingress": [{"action": "Deny"}]}),
     );
+    assert!(ping(&lab, "c1", "10.65.0.3", None), "old dataplane kept");
+    assert_eq!(readiness(&lab), "503");
+
+    // Reconnect: the change made while felix was cut off is applied.
+    let reconnect = Instant::now();
+    lab.exec("host", &["nft", "delete", "table", "ip", "fxcut"])
+        .unwrap();
     wait_until(Duration::from_secs(60), "ready again", || {
         readiness(&lab) == "200"
     })
@@ -158,5 +187,11 @@ fn an_etcd_outage_keeps_traffic_flowing_and_changes_apply_after_it() {
         !ping(&lab, "c1", "10.65.0.3", None)
     })
     .unwrap();
+    println!("reconnect to deny applied: {:?}", reconnect.elapsed());
     assert!(felix.is_running(), "{}", felix.log());
 }
+
+/// Resets felix's connections to etcd; etcdctl on loopback is unaffected.
+const CUT_OFF: &str = "add table ip fxcut; \
+    add chain ip fxcut out { type filter hook output priority 0; }; \
+    add rule ip fxcut out ip daddr 10.0.9.1 tcp dport 23791 reject with tcp reset";
