@@ -11,8 +11,7 @@
 //!   |  host (felix, SQLite datastore)                         |
 //!   +---------------------------------------------------------+
 //! ```
-//! SCTP is not covered: this kernel has no SCTP sockets (`CONFIG_IP_SCTP`
-//! is not set), so there is nothing to send SCTP packets with.
+//! SCTP is in `sctp.rs` (raw sockets: this kernel has no SCTP stack).
 //! Needs root; run with `cargo test -p felix --test ipv6`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -125,7 +124,13 @@ fn add_ipv6(lab: &Lab) {
 #[test]
 fn an_ipv6_rule_allows_and_the_default_deny_blocks_with_real_packets() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut b = Topology::builder().host("host");
+    let mut b = Topology::builder()
+        .host("host")
+        .host("ext")
+        // Proxy ARP for the containers' 169.254.1.1 gateway answers only
+        // when the host has a route to it, as on a real host.
+        .link(("host", "eth0", "10.0.9.1/30"), ("ext", "eth0", "10.0.9.2/30"))
+        .route_via("host", "default", "10.0.9.2");
     for (name, iface, ip, _) in WORKLOADS {
         b = b.container(name, "host", ip, iface);
     }
@@ -165,6 +170,7 @@ fn an_ipv6_rule_allows_and_the_default_deny_blocks_with_real_packets() {
                      "destination": {"ports": [8080]}}]}),
     );
     let _srv = serve6(&lab, "c2", &[8080, 9090]);
+    let _srv3 = serve6(&lab, "c3", &[8080]);
     let felix = start_felix(&lab, "host", "felix", &db, "host");
     wait_reconciled(&felix);
 
@@ -190,6 +196,12 @@ fn an_ipv6_rule_allows_and_the_default_deny_blocks_with_real_packets() {
     );
     assert_eq!(probe6(&lab, "c1", "fd00:65::3", 9090), "timeout", "port");
     assert_eq!(probe6(&lab, "c3", "fd00:65::3", 8080), "timeout", "source");
+    // No policy selects c3: open over both families, so IPv4 works here.
+    assert_eq!(
+        probe6(&lab, "c1", "fd00:65::4", 8080),
+        "connected fd00:65::2"
+    );
+    assert!(probe(&lab, "c1", "tcp", "10.65.0.4", 8080, None).starts_with("connected"));
     // The same flow over IPv4 is not matched by an IPv6-only net.
     assert_eq!(
         probe(&lab, "c1", "tcp", "10.65.0.3", 8080, None),
