@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::stack::{assign, lab_store, netctl_apply, start_host_stack};
+use common::stack::{assign, lab_store, netctl_apply, start_host_stack, two_hosts_behind_tor};
 use common::{CONVERGE, PROBE, ip, new_lab};
 use integration::routers::{self, NeighborConfig, RouterConfig, RouterKind};
-use integration::{ProbeOutcome, Topology, wait_until};
+use integration::{ProbeOutcome, wait_until};
 
 const DOC: &str = include_str!("../../docs/tor-peering.md");
 const POOL: &str =
@@ -28,28 +28,6 @@ fn doc_block(name: &str) -> String {
         .unwrap_or_else(|| panic!("docs/tor-peering.md has no block marked `tested: {name}`"))
 }
 
-fn topology(c1: &str, c2: &str) -> Topology {
-    Topology::builder()
-        .description("the docs' two hosts behind one ToR")
-        .host("host1")
-        .host("host2")
-        .router("tor")
-        .link(
-            ("host1", "eth0", "10.0.1.2/30"),
-            ("tor", "h1", "10.0.1.1/30"),
-        )
-        .link(
-            ("host2", "eth0", "10.0.2.2/30"),
-            ("tor", "h2", "10.0.2.1/30"),
-        )
-        .route_via("host1", "default", "10.0.1.1")
-        .route_via("host2", "default", "10.0.2.1")
-        .container("c1", "host1", c1, "trc1")
-        .container("c2", "host2", c2, "trc2")
-        .build()
-        .unwrap()
-}
-
 async fn run_documented_tor(kind: RouterKind, tor_config: &str) {
     let mut lab = new_lab();
     let (url, client) = lab_store(&lab).await;
@@ -62,7 +40,7 @@ async fn run_documented_tor(kind: RouterKind, tor_config: &str) {
     );
     let c1 = assign(&client, "10.65.0.0/16", "host1", "c1.eth0").await;
     let c2 = assign(&client, "10.65.0.0/16", "host2", "c2.eth0").await;
-    lab.build(&topology(&c1.to_string(), &c2.to_string()))
+    lab.build(&two_hosts_behind_tor(&c1.to_string(), &c2.to_string()))
         .unwrap();
 
     // The neighbors only tell the lab which sessions to read; the text is the doc's.

@@ -9,7 +9,7 @@ use std::process::Command;
 use datastore::ipam::{AssignRequest, IpamClient, PoolView};
 use datastore::resource::client::ResourceClient;
 use datastore::url::DatastoreUrl;
-use integration::{Daemon, Lab, wait_until};
+use integration::{Daemon, Lab, Topology, wait_until};
 
 use super::CONVERGE;
 
@@ -72,6 +72,32 @@ pub async fn assign(store: &ResourceClient, cidr: &str, node: &str, handle: &str
         .assign(&request)
         .await
         .unwrap()[0]
+}
+
+/// Two hosts, each on its own /30 to one ToR (host1 10.0.1.2 - tor 10.0.1.1,
+/// host2 10.0.2.2 - tor 10.0.2.1), a default route via the ToR, and one
+/// container per host (`c1`, `c2`) at the given addresses. No static routes
+/// to containers: whatever carries them is under test.
+pub fn two_hosts_behind_tor(c1: &str, c2: &str) -> Topology {
+    Topology::builder()
+        .description("two hosts behind one ToR; no static routes to containers")
+        .host("host1")
+        .host("host2")
+        .router("tor")
+        .link(
+            ("host1", "eth0", "10.0.1.2/30"),
+            ("tor", "h1", "10.0.1.1/30"),
+        )
+        .link(
+            ("host2", "eth0", "10.0.2.2/30"),
+            ("tor", "h2", "10.0.2.1/30"),
+        )
+        .route_via("host1", "default", "10.0.1.1")
+        .route_via("host2", "default", "10.0.2.1")
+        .container("c1", "host1", c1, "trc1")
+        .container("c2", "host2", c2, "trc2")
+        .build()
+        .unwrap()
 }
 
 /// A host's confd and bgpd (stopped when dropped) and the file confd renders.
