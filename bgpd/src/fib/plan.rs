@@ -169,7 +169,13 @@ mod tests {
     }
 
     /// Name, desired next hops, table, installed gateways, expected operation.
-    type Row<'a> = (&'a str, &'a str, &'a NextHopTable, Option<&'a str>, Option<Op>);
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a NextHopTable,
+        Option<&'a str>,
+        Option<Op>,
+    );
 
     #[test]
     fn desired_routes_are_installed_via_resolved_gateways() {
