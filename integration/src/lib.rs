@@ -12,8 +12,10 @@
 //! - [`reads`]: typed `ip -j route`, `ip -j addr`, `nft -j list ruleset`.
 //! - [`routers`]: BIRD, FRR and GoBGP as lab nodes behind one trait.
 //! - [`cmd`], [`netns`], [`pids`]: thin wrappers over iproute2 and signals.
+//! - [`bins`]: where the workspace's binaries are.
 //! - [`demo`]: the `lab-demo` tour of the whole system.
 
+pub mod bins;
 pub mod cmd;
 pub mod demo;
 pub mod error;

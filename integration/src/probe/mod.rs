@@ -66,11 +66,7 @@ pub fn locate_probe_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("TLAB_PROBE_BIN") {
         return p.into();
     }
-    let exe = std::env::current_exe().unwrap_or_default();
-    let dirs = exe.ancestors().skip(1).take(2);
-    dirs.map(|d| d.join("lab-probe"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| "lab-probe".into())
+    crate::bins::find("lab-probe").unwrap_or_else(|| "lab-probe".into())
 }
 
 /// Maps `ping -c 1` exit codes: 0 answered, 1 no answer, else an error.

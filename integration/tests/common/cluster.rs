@@ -113,18 +113,9 @@ pub fn host_ip(host: &str) -> IpAddr {
 /// A workspace binary: next to the running executable (`cargo test --workspace`
 /// builds them all), or in `TERRACE_BIN_DIR` (the bench uses it to pick a build).
 pub fn workspace_bin(name: &str) -> PathBuf {
-    if let Some(dir) = std::env::var_os("TERRACE_BIN_DIR") {
-        return PathBuf::from(dir).join(name);
-    }
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .skip(1)
-        .take(2)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("{name} is not built: run `cargo build --workspace --bins --examples`")
-        })
+    integration::bins::find(name).unwrap_or_else(|| {
+        panic!("{name} is not built: run `cargo build --workspace --bins --examples`")
+    })
 }
 
 /// One host's daemons (stopped when dropped) and bgpd's API socket.

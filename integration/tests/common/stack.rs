@@ -13,17 +13,11 @@ use integration::{Daemon, Lab, Topology, wait_until};
 
 use super::CONVERGE;
 
-/// A workspace binary next to this test's executable (`cargo test --workspace` builds them).
+/// A workspace binary (`cargo test --workspace` builds them all).
 pub fn workspace_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.ancestors()
-        .skip(1)
-        .take(2)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("{name} is not built: run `cargo build --workspace --bins` (cargo test --workspace does)")
-        })
+    integration::bins::find(name).unwrap_or_else(|| {
+        panic!("{name} is not built: run `cargo build --workspace --bins --examples` (cargo test --workspace does)")
+    })
 }
 
 /// The lab's embedded datastore URL and a client on it.
