@@ -1,6 +1,7 @@
 //! The production sink: writes bgpd's file atomically after bgpd itself has
-//! accepted it, then tells the running bgpd to reload. A rejected file never
-//! replaces the one bgpd runs with.
+//! accepted it, then tells the running bgpd to reload: over its API socket
+//! when it serves one, else with SIGHUP through its pid file. A rejected file
+//! never replaces the one bgpd runs with.
 
 use crate::daemon::Sink;
 use crate::model::SpeakerConfig;
@@ -14,9 +15,15 @@ pub struct BgpdFile {
     pub path: PathBuf,
     /// bgpd executable used for `--check-config`.
     pub bgpd: PathBuf,
-    /// bgpd's pid file; SIGHUP goes to that process. None: do not signal.
+    /// bgpd's API socket; a Reload request goes there when it exists.
+    pub api_socket: Option<PathBuf>,
+    /// bgpd's pid file; SIGHUP goes to that process when there is no API
+    /// socket to use. None: do not signal.
     pub pid_file: Option<PathBuf>,
 }
+
+/// How long a reload request may take before confd reports it failed.
+const API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn temp_path(path: &Path) -> PathBuf {
     let mut name = path
@@ -45,7 +52,27 @@ impl BgpdFile {
         }
     }
 
-    fn reload(&self) -> Result<(), String> {
+    /// Asks bgpd to reload: over the API when bgpd serves one, else SIGHUP.
+    async fn reload(&self) -> Result<(), String> {
+        if let Some(socket) = &self.api_socket {
+            match bgpd::api::client::connect(socket, API_TIMEOUT).await {
+                Ok(mut client) => {
+                    return client
+                        .reload(bgpd::api::pb::ReloadRequest {})
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("bgpd refused to reload: {}", e.message()));
+                }
+                // Not serving (yet, or without --api-socket): the pid file may still reach it.
+                Err(e) => {
+                    tracing::debug!(error = %e, "bgpd API unavailable; falling back to SIGHUP")
+                }
+            }
+        }
+        self.signal()
+    }
+
+    fn signal(&self) -> Result<(), String> {
         let Some(pid_file) = &self.pid_file else {
             return Ok(());
         };
@@ -82,7 +109,7 @@ impl BgpdFile {
         // rename within one directory is atomic: bgpd sees the old file or the new one.
         std::fs::rename(&candidate, &self.path)
             .map_err(|e| format!("cannot install {}: {e}", self.path.display()))?;
-        self.reload()
+        self.reload().await
     }
 }
 

@@ -46,7 +46,12 @@ struct Args {
     /// bgpd executable (for --check-config).
     #[arg(long, default_value = "bgpd")]
     bgpd: PathBuf,
-    /// bgpd's pid file, signalled with SIGHUP after each change.
+    /// bgpd's API socket (bgpd --api-socket): after each change confd asks bgpd to
+    /// reload over it, and reports bgpd's answer.
+    #[arg(long, value_name = "PATH")]
+    bgpd_socket: Option<PathBuf>,
+    /// bgpd's pid file, signalled with SIGHUP after each change when the API socket is
+    /// not given or not answering.
     #[arg(long, default_value = "/run/terrace/bgpd.pid")]
     bgpd_pid_file: PathBuf,
     /// Register the node and exit.
@@ -138,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
     let sink = BgpdFile {
         path: args.bgpd_config.clone(),
         bgpd: args.bgpd.clone(),
+        api_socket: args.bgpd_socket.clone(),
         pid_file: Some(args.bgpd_pid_file.clone()),
     };
     let (status, status_rx) = tokio::sync::watch::channel(Status::default());

@@ -1,6 +1,8 @@
 //! Management API: tonic gRPC on a unix socket (proto/bgpd.proto): peers with state,
 //! time in state and prefix counts, Loc-RIB queries by prefix or peer, reload.
+//! [`client::connect`] dials it for netctl and confd.
 
+pub mod client;
 mod server;
 
 pub use server::{ApiError, ApiService, serve};

@@ -9,12 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bgpd::api::pb::bgpd_client::BgpdClient;
+use bgpd::api::client::DialError;
 use bgpd::api::pb::{ListPeersRequest, ListPeersResponse};
 use clap::{Args, Subcommand, ValueEnum};
-use hyper_util::rt::TokioIo;
-use tokio::net::UnixStream;
-use tonic::transport::{Endpoint, Uri};
 
 use crate::error::{CtlError, CtlResult};
 
@@ -70,28 +67,15 @@ pub async fn run(cmd: &NodeCommand) -> CtlResult<String> {
 }
 
 async fn list_peers(socket: &Path) -> CtlResult<ListPeersResponse> {
-    if !socket.exists() {
-        return Err(CtlError::Failed(anyhow::anyhow!(
-            "bgpd is not running on this host: no socket at {} (start bgpd with --api-socket, or pass --bgpd-socket)",
-            socket.display()
-        )));
-    }
-    let path = socket.to_path_buf();
-    // tonic wants a URI; the connector ignores it and dials the socket.
-    let channel = Endpoint::from_static("http://[::]:50051")
-        .timeout(TIMEOUT)
-        .connect_with_connector(tower::service_fn(move |_: Uri| {
-            let path = path.clone();
-            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
-        }))
+    let mut client = bgpd::api::client::connect(socket, TIMEOUT)
         .await
-        .with_context(|| {
-            format!(
-                "bgpd is not running on this host: cannot connect to {}",
-                socket.display()
-            )
+        .map_err(|e| match e {
+            DialError::NoSocket(_) => CtlError::Failed(anyhow::anyhow!(
+                "{e} (start bgpd with --api-socket, or pass --bgpd-socket)"
+            )),
+            DialError::Connect { .. } => CtlError::Failed(e.into()),
         })?;
-    let reply = BgpdClient::new(channel)
+    let reply = client
         .list_peers(ListPeersRequest {})
         .await
         .with_context(|| format!("bgpd at {} did not list its peers", socket.display()))?;
