@@ -47,9 +47,9 @@ impl KernelFib {
         Ok(KernelFib { handle })
     }
 
-    /// Our routes in the main table.
-    pub async fn dump(&self) -> Result<Installed, FibError> {
-        let mut out = Installed::new();
+    /// Every IPv4 and IPv6 route the kernel lists; `what` names the dump in errors.
+    async fn all_routes(&self, what: &str) -> Result<Vec<RouteMessage>, FibError> {
+        let mut out = Vec::new();
         let v4 = RouteMessageBuilder::<Ipv4Addr>::new().build();
         let v6 = RouteMessageBuilder::<Ipv6Addr>::new().build();
         for query in [v4, v6] {
@@ -62,34 +62,24 @@ impl KernelFib {
                 .await
                 .map_err(|source| FibError::Route {
                     op: "dump",
-                    prefix: "all".into(),
+                    prefix: what.into(),
                     source,
                 })?;
-            out.extend(msgs.iter().filter_map(ours));
+            out.extend(msgs);
         }
         Ok(out)
     }
 
+    /// Our routes in the main table.
+    pub async fn dump(&self) -> Result<Installed, FibError> {
+        let msgs = self.all_routes("all").await?;
+        Ok(msgs.iter().filter_map(ours).collect())
+    }
+
     /// The main table as a [`NextHopTable`] (our own routes left out).
     pub async fn next_hop_table(&self) -> Result<NextHopTable, FibError> {
-        let mut routes = Vec::new();
-        let v4 = RouteMessageBuilder::<Ipv4Addr>::new().build();
-        let v6 = RouteMessageBuilder::<Ipv6Addr>::new().build();
-        for query in [v4, v6] {
-            let msgs: Vec<RouteMessage> = self
-                .handle
-                .route()
-                .get(query)
-                .execute()
-                .try_collect()
-                .await
-                .map_err(|source| FibError::Route {
-                    op: "dump",
-                    prefix: "main table".into(),
-                    source,
-                })?;
-            routes.extend(msgs.iter().filter_map(kernel_route));
-        }
+        let msgs = self.all_routes("main table").await?;
+        let routes: Vec<_> = msgs.iter().filter_map(kernel_route).collect();
         Ok(NextHopTable::new(routes, ROUTE_PROTOCOL))
     }
 
