@@ -138,23 +138,10 @@ fn an_ipv6_rule_allows_and_the_default_deny_blocks_with_real_packets() {
     add_ipv6(&lab);
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
-    let allow = json!([{"action": "Allow"}]);
-    let profile = json!({"ingress": allow, "egress": allow});
-    put(&rt, &store, Kind::Profile, None, "open", &[], profile);
+    put_open_profile(&rt, &store);
     for (name, iface, ip, ip6) in WORKLOADS {
-        let spec = json!({"node": "host", "interfaceName": iface,
-                          "ipNetworks": [format!("{ip}/32"), format!("{ip6}/128")],
-                          "profiles": ["open"]});
-        let labels = [("app", name)];
-        put(
-            &rt,
-            &store,
-            Kind::WorkloadEndpoint,
-            Some("default"),
-            name,
-            &labels,
-            spec,
-        );
+        let nets = [format!("{ip}/32"), format!("{ip6}/128")];
+        put_open_workload(&rt, &store, (name, iface), &nets, &[("app", name)]);
     }
     put(
         &rt,

@@ -8,9 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use datastore::resource::Kind;
 use integration::{Lab, Topology, wait_until};
-use serde_json::json;
 use support::*;
 
 #[test]
@@ -31,28 +29,9 @@ fn kill_9_during_an_iperf3_stream_keeps_the_stream_and_the_dataplane() {
     let lab = Lab::from_topology(&topo).unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
-    let allow = json!([{"action": "Allow"}]);
-    put(
-        &rt,
-        &store,
-        Kind::Profile,
-        None,
-        "open",
-        &[],
-        json!({"ingress": allow, "egress": allow}),
-    );
+    put_open_profile(&rt, &store);
     for (name, iface, ip) in [("c1", "tra1", "10.65.0.2"), ("c2", "tra2", "10.65.0.3")] {
-        let spec = json!({"node": "host", "interfaceName": iface,
-                          "ipNetworks": [format!("{ip}/32")], "profiles": ["open"]});
-        put(
-            &rt,
-            &store,
-            Kind::WorkloadEndpoint,
-            Some("default"),
-            name,
-            &[],
-            spec,
-        );
+        put_open_workload(&rt, &store, (name, iface), &[format!("{ip}/32")], &[]);
     }
     let felix = start_felix(&lab, "host", "felix", &db, "host");
     wait_reconciled(&felix);

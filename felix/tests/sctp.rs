@@ -81,22 +81,10 @@ fn sctp_to_the_allowed_port_passes_and_the_default_deny_drops_the_other() {
     let lab = Lab::from_topology(&topo).unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
-    let allow = json!([{"action": "Allow"}]);
-    let profile = json!({"ingress": allow, "egress": allow});
-    put(&rt, &store, Kind::Profile, None, "open", &[], profile);
+    put_open_profile(&rt, &store);
     for (name, iface, ip) in [("c1", "tra1", "10.65.0.2"), ("c2", "tra2", "10.65.0.3")] {
-        let spec = json!({"node": "host", "interfaceName": iface,
-                          "ipNetworks": [format!("{ip}/32")], "profiles": ["open"]});
-        let labels = [("app", name)];
-        put(
-            &rt,
-            &store,
-            Kind::WorkloadEndpoint,
-            Some("default"),
-            name,
-            &labels,
-            spec,
-        );
+        let nets = [format!("{ip}/32")];
+        put_open_workload(&rt, &store, (name, iface), &nets, &[("app", name)]);
     }
     put(
         &rt,

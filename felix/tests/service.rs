@@ -12,9 +12,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use datastore::resource::Kind;
 use integration::Lab;
-use serde_json::json;
 use support::*;
 use terrace_svc::testkit::{
     NotifyReceiver, ServiceProcess, parse_metrics, promtool_check, undocumented_families,
@@ -43,16 +41,7 @@ fn felix_notifies_systemd_after_its_first_apply_and_keeps_the_dataplane_on_sigte
         .unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
-    let allow = json!([{"action": "Allow"}]);
-    put(
-        &rt,
-        &store,
-        Kind::Profile,
-        None,
-        "open",
-        &[],
-        json!({"ingress": allow, "egress": allow}),
-    );
+    put_open_profile(&rt, &store);
     let mut notify = NotifyReceiver::bind_path(&lab.dir().join("notify")).unwrap();
 
     let mut cmd = Command::new("ip");

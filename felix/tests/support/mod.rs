@@ -42,6 +42,35 @@ pub fn put(
     rt.block_on(store.put(&key, obj.to_bytes())).unwrap();
 }
 
+/// The allow-all profile `open`, for tests where policy is not what is under test.
+pub fn put_open_profile(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>) {
+    let allow = serde_json::json!([{"action": "Allow"}]);
+    let spec = serde_json::json!({"ingress": allow, "egress": allow});
+    put(rt, store, Kind::Profile, None, "open", &[], spec);
+}
+
+/// WorkloadEndpoint `default/<name>` on node `host` behind `iface`, with the
+/// `open` profile.
+pub fn put_open_workload(
+    rt: &tokio::runtime::Runtime,
+    store: &Arc<dyn Store>,
+    (name, iface): (&str, &str),
+    nets: &[String],
+    labels: &[(&str, &str)],
+) {
+    let spec = serde_json::json!({"node": "host", "interfaceName": iface,
+                                  "ipNetworks": nets, "profiles": ["open"]});
+    put(
+        rt,
+        store,
+        Kind::WorkloadEndpoint,
+        Some("default"),
+        name,
+        labels,
+        spec,
+    );
+}
+
 /// Writes an IPAM block owned by `node`.
 pub fn put_block(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, cidr: &str, node: &str) {
     let block = datastore::ipam::Block::new(cidr.parse().unwrap(), Some(node.to_string()));
