@@ -167,12 +167,12 @@ fn routes_child(rt: &tokio::runtime::Runtime) {
         let want = resolve(&desired, &links);
         let t = Instant::now();
         let ops = diff(&want, &routes.dump().await.unwrap());
-        routes.apply(&ops).await.unwrap();
+        routes.apply(&ops).unwrap();
         let add = ms(t);
         assert_eq!(routes.dump().await.unwrap().len(), ROUTES);
         let t = Instant::now();
         let dels: Vec<RouteOp> = want.iter().map(|r| RouteOp::Delete(*r)).collect();
-        routes.apply(&dels).await.unwrap();
+        routes.apply(&dels).unwrap();
         let del = ms(t);
         println!("felix-rtnetlink add {add:.0} ms del {del:.0} ms");
     });

@@ -15,7 +15,7 @@ use std::time::Duration;
 use datastore::resource::Kind;
 use felix::calc::compute;
 use felix::daemon::ingest::Ingest;
-use felix::nft::{compile, render_delta};
+use felix::nft::{compile, full_delta};
 use felix::reconcile::nft::NftRunner;
 use integration::{Lab, Topology, wait_until};
 use policies::eval::{Decision, EndpointKey, Flow, FlowEnd};
@@ -158,17 +158,17 @@ fn compiled_dataplane_agrees_with_the_reference_evaluator_on_real_packets() {
     for seed in [1_u64, 7, 42] {
         write_world(&rt, &store, seed);
         let state = ingest(&rt, &store);
-        let desired = compile(&compute(&state.world));
+        let desired = compile(&compute(state.engine.world()));
         wait_until(
             Duration::from_secs(60),
             "felix programmed the world",
             || {
                 rt.block_on(nft.dump())
-                    .is_ok_and(|a| render_delta(&desired, &a).0.is_empty())
+                    .is_ok_and(|a| full_delta(&desired, &a).is_empty())
             },
         )
         .unwrap();
-        let ev = state.world.evaluator();
+        let ev = state.engine.world().evaluator();
         let flows: Vec<(&str, &str, u16)> = WORKLOADS
             .iter()
             .flat_map(|s| WORKLOADS.iter().map(move |d| (s, d)))

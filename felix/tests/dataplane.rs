@@ -256,16 +256,25 @@ fn policies_anti_spoofing_nat_and_a_restart_that_changes_nothing() {
     );
     assert!(probe(&lab, "c1", "tcp", "10.65.0.3", 8080, None).starts_with("connected"));
 
-    // Drift: a rule deleted behind felix's back comes back at the next resync.
+    // Drift: an anti-spoofing rule and a workload's source address deleted
+    // behind felix's back both come back at the next resync.
     let chain = lab
         .exec(
             "host",
-            &["nft", "-a", "list", "chain", "inet", "terrace", "wo-tra1"],
+            &[
+                "nft",
+                "-a",
+                "list",
+                "chain",
+                "inet",
+                "terrace",
+                "hook-forward",
+            ],
         )
         .unwrap();
     let handle = chain
         .lines()
-        .find(|l| l.contains("10.65.0.2"))
+        .find(|l| l.contains("@wl-src-4"))
         .and_then(|l| l.split("# handle ").nth(1))
         .unwrap()
         .trim()
@@ -273,20 +282,36 @@ fn policies_anti_spoofing_nat_and_a_restart_that_changes_nothing() {
     lab.exec(
         "host",
         &[
-            "nft", "delete", "rule", "inet", "terrace", "wo-tra1", "handle", &handle,
+            "nft",
+            "delete",
+            "rule",
+            "inet",
+            "terrace",
+            "hook-forward",
+            "handle",
+            &handle,
         ],
     )
     .unwrap();
-    wait_until(
-        Duration::from_secs(60),
-        "anti-spoofing rule restored",
-        || {
-            lab.exec(
-                "host",
-                &["nft", "list", "chain", "inet", "terrace", "wo-tra1"],
-            )
-            .is_ok_and(|c| c.contains("10.65.0.2"))
-        },
+    let element = r#"{ "tra1" . 10.65.0.2 }"#;
+    lab.exec(
+        "host",
+        &[
+            "nft", "delete", "element", "inet", "terrace", "wl-src-4", element,
+        ],
     )
+    .unwrap();
+    wait_until(Duration::from_secs(60), "anti-spoofing restored", || {
+        let rule = lab.exec(
+            "host",
+            &["nft", "list", "chain", "inet", "terrace", "hook-forward"],
+        );
+        let set = lab.exec(
+            "host",
+            &["nft", "list", "set", "inet", "terrace", "wl-src-4"],
+        );
+        rule.is_ok_and(|c| c.contains("@wl-src-4"))
+            && set.is_ok_and(|s| s.contains("\"tra1\" . 10.65.0.2"))
+    })
     .unwrap();
 }

@@ -32,7 +32,7 @@ use datastore::resource::load::load_document;
 use datastore::resource::stream::split_documents;
 use felix::calc::compute;
 use felix::daemon::ingest::Ingest;
-use felix::nft::{compile, render_delta};
+use felix::nft::{compile, full_delta};
 use felix::reconcile::nft::NftRunner;
 use integration::{Lab, Topology, wait_until};
 use policies::eval::{Decision, EndpointKey, Flow, FlowEnd};
@@ -227,11 +227,11 @@ fn ingest(rt: &tokio::runtime::Runtime, store: &Arc<dyn datastore::Store>, node:
 /// Waits until each host's nft table is what its felix should program.
 fn wait_programmed(rt: &tokio::runtime::Runtime, lab: &Lab, stores: &Stores) {
     for (i, (host, _)) in HOSTS.iter().enumerate() {
-        let desired = compile(&compute(&ingest(rt, &stores[i], host).world));
+        let desired = compile(&compute(ingest(rt, &stores[i], host).engine.world()));
         let nft = NftRunner::in_netns(lab.ns(host).unwrap());
         wait_until(Duration::from_secs(60), "felix programmed", || {
             rt.block_on(nft.dump())
-                .is_ok_and(|a| render_delta(&desired, &a).0.is_empty())
+                .is_ok_and(|a| full_delta(&desired, &a).is_empty())
         })
         .unwrap();
     }
@@ -353,7 +353,10 @@ fn kubernetes_policy_matrix_across_two_hosts_matches_the_reference_evaluator() {
 
     // No policy: the namespace profiles open everything, across hosts too.
     wait_programmed(&rt, &lab, &stores);
-    let ev = ingest(&rt, &stores[0], HOSTS[0].0).world.evaluator();
+    let ev = ingest(&rt, &stores[0], HOSTS[0].0)
+        .engine
+        .world()
+        .evaluator();
     let (wrong, allowed) = check_matrix(&lab, &ev, "none", ("tcp", 80, |_, _| true));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(allowed, 72);
@@ -363,7 +366,10 @@ fn kubernetes_policy_matrix_across_two_hosts_matches_the_reference_evaluator() {
         let started = Instant::now();
         let key = apply(&rt, &stores, &knp(s.name, s.ns, s.spec));
         wait_programmed(&rt, &lab, &stores);
-        let ev = ingest(&rt, &stores[0], HOSTS[0].0).world.evaluator();
+        let ev = ingest(&rt, &stores[0], HOSTS[0].0)
+            .engine
+            .world()
+            .evaluator();
         for check in s.checks {
             let (wrong, allowed) = check_matrix(&lab, &ev, s.name, *check);
             println!(

@@ -1,4 +1,4 @@
-//! Named IP sets: which ones rules need, their names, and their members.
+//! Named IP sets: their keys, names and how their members are normalised.
 //!
 //! A rule selector matches endpoints *and* network sets (as the reference
 //! evaluator does), restricted by a namespace scope; its set holds the
@@ -9,11 +9,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ipnet::IpNet;
-use policies::eval::Evaluator;
 use policies::model::EntityRule;
-use policies::selector::{NAMESPACE_LABEL, Selector};
+use policies::selector::Selector;
 
 use crate::hash;
+use crate::nft::Elem;
 
 /// Which entities a rule selector may match.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,7 +109,8 @@ impl SetKey {
 /// Name of the set holding a rule's literal nets of one family.
 pub fn net_set_name(nets: &[IpNet], family: Family) -> String {
     let text: Vec<String> = normalise(nets.iter().copied().filter(|n| Family::of(n) == family))
-        .into_iter()
+        .iter()
+        .map(ToString::to_string)
         .collect();
     format!("n-{}-{}", hash::short(&text.join(",")), family.digit())
 }
@@ -119,132 +120,35 @@ pub fn named_port_set_name(port: &str, family: Family) -> String {
     format!("np-{port}-{}", family.digit())
 }
 
-/// Canonical element text of an address or net (plain address for /32, /128).
-pub fn element(net: &IpNet) -> String {
-    if net.prefix_len() == net.max_prefix_len() {
-        net.addr().to_string()
-    } else {
-        net.trunc().to_string()
-    }
-}
-
-/// Non-overlapping members: nets inside another member are dropped.
-pub fn normalise(nets: impl IntoIterator<Item = IpNet>) -> BTreeSet<String> {
-    let mut all: Vec<IpNet> = nets.into_iter().map(|n| n.trunc()).collect();
-    all.sort_by_key(|n| (n.prefix_len(), *n));
-    all.dedup();
+/// Non-overlapping members as elements: nets inside another member are
+/// dropped (nft rejects overlapping intervals). Host addresses are checked
+/// only against the (few) shorter prefixes, so large sets of endpoint
+/// addresses stay linear.
+pub fn normalise(nets: impl IntoIterator<Item = IpNet>) -> BTreeSet<Elem> {
+    let (hosts, mut prefixes): (Vec<IpNet>, Vec<IpNet>) = nets
+        .into_iter()
+        .map(|n| n.trunc())
+        .partition(|n| n.prefix_len() == n.max_prefix_len());
+    prefixes.sort_by_key(|n| (n.prefix_len(), *n));
+    prefixes.dedup();
     let mut kept: Vec<IpNet> = Vec::new();
-    for n in all {
+    for n in prefixes {
         if !kept.iter().any(|k| k.contains(&n)) {
             kept.push(n);
         }
     }
-    kept.iter().map(element).collect()
-}
-
-/// Something a selector can match: an endpoint or a network set.
-#[derive(Debug)]
-struct Entity {
-    namespace: Option<String>,
-    labels: BTreeMap<String, String>,
-    nets: Vec<IpNet>,
-}
-
-/// Computes selector-set members against one snapshot of the world.
-#[derive(Debug)]
-pub struct SetIndex<'a> {
-    ev: &'a Evaluator,
-    entities: Vec<Entity>,
-    ns_labels: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-impl<'a> SetIndex<'a> {
-    /// Indexes every endpoint and network set of `ev`.
-    pub fn new(ev: &'a Evaluator) -> Self {
-        let mut entities: Vec<Entity> = ev
-            .endpoints()
-            .map(|ep| Entity {
-                namespace: ep.key.namespace.clone(),
-                labels: ev.effective_labels(ep),
-                nets: ep.ips.iter().map(|ip| IpNet::from(*ip)).collect(),
-            })
-            .collect();
-        entities.extend(ev.network_sets().map(|s| {
-            let mut labels = s.labels.clone();
-            if let Some(ns) = &s.namespace {
-                labels.insert(NAMESPACE_LABEL.to_string(), ns.clone());
-            }
-            Entity {
-                namespace: s.namespace.clone(),
-                labels,
-                nets: s.nets.clone(),
-            }
-        }));
-        let ns_labels = entities
-            .iter()
-            .filter_map(|e| e.namespace.clone())
-            .map(|ns| {
-                let labels = ev.namespace_labels(&ns);
-                (ns, labels)
-            })
-            .collect();
-        Self {
-            ev,
-            entities,
-            ns_labels,
-        }
-    }
-
-    /// The evaluator the index was built from.
-    pub fn evaluator(&self) -> &Evaluator {
-        self.ev
-    }
-
-    /// Members of `key`, per family.
-    pub fn members(&self, key: &SetKey) -> BTreeMap<Family, BTreeSet<String>> {
-        let selector = Selector::parse(&key.selector).unwrap_or_else(|_| Selector::all());
-        let ns_sel = match &key.scope {
-            Scope::Namespaces(text) => Selector::parse(text).ok(),
-            _ => None,
-        };
-        let in_scope = |e: &Entity| match &key.scope {
-            Scope::Everywhere => true,
-            Scope::NonNamespaced => e.namespace.is_none(),
-            Scope::Namespace(ns) => e.namespace.as_deref() == Some(ns),
-            Scope::Namespaces(_) => e.namespace.as_ref().is_some_and(|ns| {
-                let labels = self.ns_labels.get(ns);
-                matches!((&ns_sel, labels), (Some(s), Some(l)) if s.matches(l))
-            }),
-        };
-        let nets = self
-            .entities
-            .iter()
-            .filter(|e| in_scope(e) && selector.matches(&e.labels))
-            .flat_map(|e| e.nets.iter().copied());
-        split(nets)
-    }
-
-    /// Members of the named-port set `port`: `addr . proto . port` of every
-    /// endpoint declaring a port of that name.
-    pub fn named_port(&self, port: &str) -> BTreeMap<Family, BTreeSet<String>> {
-        let mut out: BTreeMap<Family, BTreeSet<String>> = BTreeMap::new();
-        for ep in self.ev.endpoints() {
-            for np in ep.ports.iter().filter(|p| p.name == port) {
-                let proto = np.protocol.name().unwrap_or("tcp").to_ascii_lowercase();
-                for ip in &ep.ips {
-                    let fam = Family::of(&IpNet::from(*ip));
-                    out.entry(fam)
-                        .or_default()
-                        .insert(format!("{ip} . {proto} . {}", np.port));
-                }
-            }
-        }
-        out
-    }
+    let mut out: BTreeSet<Elem> = kept.iter().copied().map(Elem::Net).collect();
+    out.extend(
+        hosts
+            .into_iter()
+            .filter(|h| !kept.iter().any(|k| k.contains(h)))
+            .map(Elem::Net),
+    );
+    out
 }
 
 /// Splits nets by family, normalised.
-pub fn split(nets: impl IntoIterator<Item = IpNet>) -> BTreeMap<Family, BTreeSet<String>> {
+pub fn split(nets: impl IntoIterator<Item = IpNet>) -> BTreeMap<Family, BTreeSet<Elem>> {
     let (v4, v6): (Vec<IpNet>, Vec<IpNet>) =
         nets.into_iter().partition(|n| Family::of(n) == Family::V4);
     BTreeMap::from([(Family::V4, normalise(v4)), (Family::V6, normalise(v6))])
@@ -270,7 +174,10 @@ mod tests {
             ),
         ];
         for (input, want) in cases {
-            let got: Vec<String> = normalise(nets(input)).into_iter().collect();
+            let got: Vec<String> = normalise(nets(input))
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             assert_eq!(got, want, "{input:?}");
         }
     }

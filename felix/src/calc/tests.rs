@@ -131,15 +131,17 @@ fn owned_blocks_become_blackholes_and_nat_pools_are_split_by_family() {
             .iter()
             .any(|r| r.iface.is_none() && r.dst.to_string() == "10.65.0.0/26")
     );
-    assert_eq!(
-        plan.nat_pools[&Family::V4].iter().collect::<Vec<_>>(),
-        ["10.65.0.0/16"]
-    );
-    assert!(plan.nat_pools[&Family::V6].is_empty());
-    assert_eq!(
-        plan.all_pools[&Family::V6].iter().collect::<Vec<_>>(),
-        ["fd00::/48"]
-    );
+    let elems = |name: &str| -> Vec<String> {
+        plan.sets[name]
+            .elements
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(elems("nat-pools-4"), ["10.65.0.0/16"]);
+    assert!(elems("nat-pools-6").is_empty());
+    assert_eq!(elems("all-pools-6"), ["fd00::/48"]);
+    assert_eq!(plan.nat, [Family::V4].into());
 }
 
 #[test]
@@ -150,7 +152,7 @@ fn tiers_are_ordered_and_only_applicable_policies_are_planned() {
         wep("n2", "db", "trdb", "10.65.1.9", &[("app", "db")]),
     ];
     let plan = compute(&world(TWO_TIERS, eps));
-    let web = plan.endpoints.iter().find(|e| e.iface == "trweb").unwrap();
+    let web = &plan.endpoints["trweb"];
     let tiers: Vec<(&str, usize)> = web
         .ingress
         .tiers
@@ -159,11 +161,7 @@ fn tiers_are_ordered_and_only_applicable_policies_are_planned() {
         .collect();
     assert_eq!(tiers, [("security", 1), ("default", 1)]);
     assert!(web.egress.tiers.is_empty(), "no egress policies apply");
-    let other = plan
-        .endpoints
-        .iter()
-        .find(|e| e.iface == "trother")
-        .unwrap();
+    let other = &plan.endpoints["trother"];
     assert!(other.ingress.tiers.is_empty());
     assert_eq!(plan.policies.len(), 2);
 }
@@ -179,10 +177,15 @@ fn selector_sets_hold_matching_endpoints_in_scope_and_named_ports_resolve() {
         db,
     ];
     let plan = compute(&world(TWO_TIERS, eps));
-    let members: BTreeMap<&str, Vec<&str>> = plan
+    let members: BTreeMap<&str, Vec<String>> = plan
         .sets
         .iter()
-        .map(|(n, (_, m))| (n.as_str(), m.iter().map(String::as_str).collect()))
+        .map(|(n, d)| {
+            (
+                n.as_str(),
+                d.elements.iter().map(ToString::to_string).collect(),
+            )
+        })
         .collect();
     assert!(members.values().any(|m| m == &["10.65.1.9"]), "{members:?}");
     assert_eq!(members["np-http-4"], ["10.65.1.9 . tcp . 8080"]);

@@ -1,4 +1,4 @@
-//! Datastore records → [`World`] updates: one function per record kind,
+//! Datastore records → [`Engine`] updates: one function per record kind,
 //! each an upsert or a delete keyed exactly as the world keys it.
 
 use datastore::ipam::Block;
@@ -10,7 +10,7 @@ use policies::eval::{Endpoint, EndpointKey, NamedPort};
 use policies::model::Protocol;
 
 use crate::calc::world::Pool;
-use crate::calc::{EndpointKind, LocalEndpoint, Settings, World};
+use crate::calc::{EndpointKind, Engine, LocalEndpoint, Settings};
 
 /// A record felix could not use; it is logged and skipped, never fatal.
 #[derive(Debug, thiserror::Error)]
@@ -33,11 +33,12 @@ pub enum IngestError {
     },
 }
 
-/// The world plus the raw FelixConfigurations it derives settings from.
-#[derive(Debug, Default)]
+/// The calculation engine plus the raw FelixConfigurations it derives
+/// settings from.
+#[derive(Debug)]
 pub struct Ingest {
-    /// The calculation input.
-    pub world: World,
+    /// The calculation, fed by [`Ingest::apply`].
+    pub engine: Engine,
     global_config: Option<FelixConfigurationSpec>,
     node_config: Option<FelixConfigurationSpec>,
 }
@@ -46,14 +47,17 @@ impl Ingest {
     /// An empty state for `node`.
     pub fn new(node: &str) -> Self {
         Self {
-            world: World::new(node),
-            ..Self::default()
+            engine: Engine::new(node),
+            global_config: None,
+            node_config: None,
         }
     }
 
     /// Forgets everything (before a fresh snapshot).
     pub fn reset(&mut self) {
-        *self = Self::new(&self.world.node.clone());
+        self.engine.reset();
+        self.global_config = None;
+        self.node_config = None;
     }
 
     /// Applies one record: `Some(value)` is a put, `None` a delete.
@@ -71,10 +75,9 @@ impl Ingest {
                 let block = value
                     .map(|v| serde_json::from_slice::<Block>(v).map_err(|e| bad(e.to_string())))
                     .transpose()?;
-                match block.filter(|b| b.affinity.as_deref() == Some(self.world.node.as_str())) {
-                    Some(b) => self.world.blocks.insert(key.to_string(), b.cidr),
-                    None => self.world.blocks.remove(key),
-                };
+                let node = self.engine.world().node.as_str();
+                let owned = block.filter(|b| b.affinity.as_deref() == Some(node));
+                self.engine.set_block(key, owned.map(|b| b.cidr));
                 Ok(())
             }
             Key::Ipam(_) => Ok(()),
@@ -100,27 +103,22 @@ impl Ingest {
         object: Option<Object>,
         raw: Option<&[u8]>,
     ) -> Result<(), String> {
-        let w = &mut self.world;
+        let e = &mut self.engine;
         match (kind, object) {
             (Kind::WorkloadEndpoint, None) => {
-                w.endpoints
-                    .remove(&EndpointKey::workload(ns.as_deref().unwrap_or(""), &name));
+                e.remove_endpoint(&EndpointKey::workload(ns.as_deref().unwrap_or(""), &name));
             }
-            (Kind::HostEndpoint, None) => {
-                w.endpoints.remove(&EndpointKey::host(&name));
-            }
-            (Kind::WorkloadEndpoint, Some(o)) => w.upsert_endpoint(workload(&o)?),
-            (Kind::HostEndpoint, Some(o)) => w.upsert_endpoint(host(&o)?),
-            (Kind::IPPool, None) => {
-                w.pools.remove(&name);
-            }
+            (Kind::HostEndpoint, None) => e.remove_endpoint(&EndpointKey::host(&name)),
+            (Kind::WorkloadEndpoint, Some(o)) => e.upsert_endpoint(workload(&o)?),
+            (Kind::HostEndpoint, Some(o)) => e.upsert_endpoint(host(&o)?),
+            (Kind::IPPool, None) => e.set_pool(&name, None),
             (Kind::IPPool, Some(o)) => {
                 let spec: IPPoolSpec = o.spec_as().map_err(|e| e.to_string())?;
                 let pool = Pool {
                     cidr: spec.cidr,
                     nat_outgoing: spec.nat_outgoing && !spec.disabled,
                 };
-                w.pools.insert(name, pool);
+                e.set_pool(&name, Some(pool));
             }
             (Kind::FelixConfiguration, o) => {
                 let spec = o
@@ -129,21 +127,21 @@ impl Ingest {
                     .map_err(|e| e.to_string())?;
                 if name == "default" {
                     self.global_config = spec;
-                } else if name == format!("node.{}", w.node) {
+                } else if name == format!("node.{}", self.engine.world().node) {
                     self.node_config = spec;
                 }
                 let settings =
                     Settings::from_configs(self.global_config.as_ref(), self.node_config.as_ref());
-                self.world.settings = settings;
+                self.engine.set_settings(settings);
             }
-            (k, None) => remove_policy_kind(w, k, ns, &name),
+            (k, None) => remove_policy_kind(e, k, ns, &name),
             (_, Some(_)) => {
                 let Some(bytes) = raw else { return Ok(()) };
                 let value: serde_yaml_ng::Value =
                     serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
                 let doc = policies::document::parse_value(&value).map_err(|e| e.to_string())?;
                 if let Some(r) = doc.resource {
-                    w.upsert(r);
+                    e.upsert(r);
                 }
             }
         }
@@ -151,23 +149,17 @@ impl Ingest {
     }
 }
 
-fn remove_policy_kind(w: &mut World, kind: Kind, ns: Option<String>, name: &str) {
+fn remove_policy_kind(e: &mut Engine, kind: Kind, ns: Option<String>, name: &str) {
     match kind {
         Kind::NetworkPolicy | Kind::GlobalNetworkPolicy => {
-            w.policies.remove(&(ns, name.to_string()));
+            e.remove_policy(&(ns, name.to_string()));
         }
         Kind::NetworkSet | Kind::GlobalNetworkSet => {
-            w.network_sets.remove(&(ns, name.to_string()));
+            e.remove_network_set(&(ns, name.to_string()));
         }
-        Kind::Tier => {
-            w.tiers.remove(name);
-        }
-        Kind::Profile => {
-            w.profiles.remove(name);
-        }
-        Kind::Namespace => {
-            w.namespaces.remove(name);
-        }
+        Kind::Tier => e.remove_tier(name),
+        Kind::Profile => e.remove_profile(name),
+        Kind::Namespace => e.remove_namespace(name),
         _ => {}
     }
 }

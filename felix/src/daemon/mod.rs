@@ -1,12 +1,14 @@
-//! The daemon: list-then-watch the datastore, coalesce events into one
-//! recompute per batch, reconcile routes, sysctls and the nft table, and
-//! resync periodically to repair drift. Readiness is false while the
-//! datastore is unreachable; the dataplane is left exactly as it was.
+//! The daemon: list-then-watch the datastore, fold each batch of events
+//! into the incremental calculation, write only what changed (routes,
+//! sysctls, the nft delta), and resync periodically against dumps of the
+//! kernel to repair drift. Readiness is false while the datastore is
+//! unreachable; the dataplane is left exactly as it was.
 
 pub mod http;
 pub mod ingest;
 pub mod metrics;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -16,9 +18,10 @@ use datastore::Store;
 use datastore::list_watch::{ListWatch, Update};
 use tokio::sync::mpsc;
 
-use crate::calc::compute;
-use crate::nft::{Actual, compile};
-use crate::reconcile::nft::NftRunner;
+use crate::calc::{Changes, Plan};
+use crate::nft::{Compiler, full_delta};
+use crate::reconcile::link_watch::LinkWatch;
+use crate::reconcile::nft::{NftRunner, Path};
 use crate::reconcile::routes::Routes;
 use crate::reconcile::{links, routes::RouteError};
 use ingest::Ingest;
@@ -39,11 +42,13 @@ pub struct DaemonConfig {
     pub proc_sys: PathBuf,
 }
 
-/// Messages from the watch task.
+/// Messages from the watch and link tasks.
 #[derive(Debug)]
 enum WatchMsg {
     Update(Update),
     Down(String),
+    /// An interface appeared or changed.
+    Link(String),
 }
 
 async fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) {
@@ -64,27 +69,57 @@ async fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) {
     }
 }
 
+async fn link_task(mut watch: LinkWatch, prefix: String, tx: mpsc::Sender<WatchMsg>) {
+    while let Some(name) = watch.next().await {
+        if name.starts_with(&prefix) && tx.send(WatchMsg::Link(name)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// What felix last wrote to the kernel.
+#[derive(Debug, Default)]
+struct Applied {
+    /// The compiled table; the kernel holds it when `in_sync`.
+    compiler: Compiler,
+    /// The last transaction succeeded, so deltas can be computed against
+    /// the compiler's table instead of a (slow) dump.
+    in_sync: bool,
+    /// Sysctls as last written.
+    sysctls: BTreeMap<String, String>,
+}
+
+/// What one pass must do besides applying the plan's changes.
+#[derive(Debug, Default)]
+struct Pass {
+    /// Periodic resync: dump and repair everything.
+    resync: bool,
+    /// Interfaces that appeared since the last pass.
+    links: BTreeSet<String>,
+}
+
 /// Runs until `shutdown` completes.
 pub async fn run(
     cfg: DaemonConfig,
     metrics: Arc<Metrics>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), RouteError> {
-    let routes = Routes::connect()?;
+    let mut routes = Routes::connect()?;
     let (tx, mut rx) = mpsc::channel(4096);
-    let watcher = tokio::spawn(watch_task(cfg.store.clone(), tx));
+    let watcher = tokio::spawn(watch_task(cfg.store.clone(), tx.clone()));
+    let mut links = None;
     let mut state = Ingest::new(&cfg.node);
+    let mut applied = Applied::default();
     let mut synced = false;
     let mut up = false;
     let mut reconciled_once = false;
     let mut last_ok = false;
     let mut notified = false;
-    let mut nft_cache: Option<Actual> = None;
     let mut ticker = tokio::time::interval(cfg.resync);
     tokio::pin!(shutdown);
     loop {
+        let mut pass = Pass::default();
         let mut dirty = false;
-        let mut resync = false;
         tokio::select! {
             msg = rx.recv() => {
                 let Some(msg) = msg else { break };
@@ -93,13 +128,13 @@ pub async fn run(
                     batch.push(m);
                 }
                 for m in batch {
-                    dirty |= handle(&mut state, m, &mut synced, &mut up);
+                    dirty |= handle(&mut state, m, &mut synced, &mut up, &mut pass);
                 }
             }
             _ = ticker.tick() => {
                 metrics.resyncs.fetch_add(1, Ordering::Relaxed);
                 dirty = synced;
-                resync = true;
+                pass.resync = true;
                 // The watch may retry quietly on its own; probe the store so
                 // readiness reflects an outage.
                 let reachable = probe_store(&cfg).await;
@@ -111,11 +146,21 @@ pub async fn run(
             // Leaves routes and the nft table in place: a restart repairs drift.
             () = &mut shutdown => break,
         }
+        if links.is_none() && synced {
+            // Subscribed once the interface prefix is known from the datastore.
+            let prefix = state.engine.world().settings.interface_prefix.clone();
+            links = Some(match LinkWatch::start() {
+                Ok(w) => tokio::spawn(link_task(w, prefix, tx.clone())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch interfaces; relying on resyncs");
+                    tokio::spawn(async {})
+                }
+            });
+        }
         if dirty && synced {
-            let pass = (&mut nft_cache, resync);
-            last_ok = reconcile_all(&cfg, &routes, &state, &metrics, pass).await;
-            let ok = last_ok;
-            if ok && !reconciled_once {
+            last_ok =
+                reconcile_all(&cfg, &mut routes, &mut state, &mut applied, &metrics, &pass).await;
+            if last_ok && !reconciled_once {
                 reconciled_once = true;
                 tracing::info!("dataplane reconciled");
             }
@@ -128,6 +173,9 @@ pub async fn run(
         }
     }
     watcher.abort();
+    if let Some(l) = links {
+        l.abort();
+    }
     Ok(())
 }
 
@@ -140,13 +188,23 @@ async fn probe_store(cfg: &DaemonConfig) -> bool {
     )
 }
 
-/// Folds one watch message into the state; true when something changed.
-fn handle(state: &mut Ingest, msg: WatchMsg, synced: &mut bool, up: &mut bool) -> bool {
+/// Folds one message into the state; true when something changed.
+fn handle(
+    state: &mut Ingest,
+    msg: WatchMsg,
+    synced: &mut bool,
+    up: &mut bool,
+    pass: &mut Pass,
+) -> bool {
     match msg {
         WatchMsg::Down(e) => {
             tracing::warn!(error = %e, "datastore unreachable; keeping the dataplane as it is");
             *up = false;
             false
+        }
+        WatchMsg::Link(name) => {
+            pass.links.insert(name);
+            true
         }
         WatchMsg::Update(Update::Snapshot {
             items, revision, ..
@@ -172,58 +230,97 @@ fn handle(state: &mut Ingest, msg: WatchMsg, synced: &mut bool, up: &mut bool) -
     }
 }
 
-/// Recomputes and reconciles every kernel object kind; false on any failure.
+/// Brings the plan up to date and reconciles every kernel object kind;
+/// false on any failure.
 async fn reconcile_all(
     cfg: &DaemonConfig,
-    routes: &Routes,
-    state: &Ingest,
+    routes: &mut Routes,
+    state: &mut Ingest,
+    applied: &mut Applied,
     m: &Metrics,
-    (cache, full): (&mut Option<Actual>, bool),
+    pass: &Pass,
 ) -> bool {
     let started = Instant::now();
-    let plan = compute(&state.world);
-    let table = compile(&plan);
+    let changes = state.engine.commit();
+    let plan = state.engine.plan();
     let mut ok = true;
-    if let Err(e) = routes.reconcile(&plan.routes).await {
+    let full = changes.full || pass.resync || !pass.links.is_empty();
+    if (full || changes.routes)
+        && let Err(e) = routes.reconcile(&plan.routes, full).await
+    {
         tracing::warn!(error = %e, "route reconcile failed");
         ok = false;
     }
-    let link = links::reconcile(&cfg.proc_sys, &plan.sysctls);
-    for (path, e) in &link.failed {
-        tracing::warn!(%path, error = %e, "sysctl write failed");
-        ok = false;
-    }
-    // Changes diff against what felix last applied; resyncs dump the kernel.
-    let result = match (&*cache, full) {
-        (Some(actual), false) => cfg.nft.reconcile_from(&table, actual).await,
-        _ => cfg.nft.reconcile(&table).await,
+    let check = if changes.full || pass.resync {
+        plan.sysctls.clone()
+    } else {
+        links::to_check(&plan.sysctls, &applied.sysctls, &pass.links)
     };
-    *cache = None;
-    if result.is_ok() {
-        *cache = Some(Actual::from_table(&table));
-    }
-    match result {
-        Ok(sum) if !sum.is_empty() => tracing::info!(
-            chains = sum.chains_written.len(),
-            added = sum.elements_added,
-            deleted = sum.elements_deleted,
-            "nft table updated"
-        ),
-        Ok(_) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "nft reconcile failed");
+    if !check.is_empty() {
+        let link = links::reconcile(&cfg.proc_sys, &check);
+        for (path, e) in &link.failed {
+            tracing::warn!(%path, error = %e, "sysctl write failed");
             ok = false;
         }
     }
+    applied.sysctls = plan.sysctls.clone();
+    ok &= reconcile_nft(cfg, applied, plan, &changes, pass.resync).await;
     m.observe_apply(started.elapsed().as_secs_f64());
     m.endpoints
         .store(plan.endpoints.len() as u64, Ordering::Relaxed);
     m.policies
         .store(plan.policies.len() as u64, Ordering::Relaxed);
+    let table = applied.compiler.table();
     m.sets.store(table.sets.len() as u64, Ordering::Relaxed);
     m.rules.store(table.rule_count() as u64, Ordering::Relaxed);
     if !ok {
         m.failures.fetch_add(1, Ordering::Relaxed);
     }
     ok
+}
+
+/// Updates the compiled table and writes the difference: against the last
+/// applied table normally, against a dump of the kernel on resyncs and after
+/// a failure.
+async fn reconcile_nft(
+    cfg: &DaemonConfig,
+    applied: &mut Applied,
+    plan: &Plan,
+    changes: &Changes,
+    resync: bool,
+) -> bool {
+    let incremental = applied.compiler.update(plan, changes);
+    let delta = if resync || !applied.in_sync {
+        match cfg.nft.dump().await {
+            Ok(actual) => full_delta(applied.compiler.table(), &actual),
+            Err(e) => {
+                tracing::warn!(error = %e, "nft dump failed");
+                applied.in_sync = false;
+                return false;
+            }
+        }
+    } else {
+        incremental
+    };
+    match cfg.nft.apply_delta(&delta, applied.compiler.table()).await {
+        Ok(path) => {
+            applied.in_sync = true;
+            if path != Path::Nothing {
+                let sum = delta.summary();
+                tracing::info!(
+                    ?path,
+                    chains = sum.chains_written.len(),
+                    added = sum.elements_added,
+                    deleted = sum.elements_deleted,
+                    "nft table updated"
+                );
+            }
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "nft reconcile failed");
+            applied.in_sync = false;
+            false
+        }
+    }
 }

@@ -1,4 +1,12 @@
-//! [`compile`]: the plan as an nft [`Table`]. Pure.
+//! The plan as an nft [`Table`], compiled whole ([`compile`]) or kept up to
+//! date piece by piece ([`Compiler::update`]), which also yields the
+//! [`Delta`] between the old and the new table. Pure.
+//!
+//! Workload endpoints share policy-group chains: an endpoint's ingress
+//! (egress) program — its tiers, policies and profiles — is one chain named
+//! after its content (`gi-`/`go-<hash>`), so endpoints with the same labels
+//! use one chain, and a new replica of an existing workload is only map and
+//! set elements: its dispatch entries and its source addresses.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -6,88 +14,301 @@ use datastore::resource::felixconfig::{EndpointToHostAction, ProtoPort};
 use ipnet::IpNet;
 use policies::model::Rule;
 
-use super::model::{Chain, SetDef, Table};
+use super::delta::{Delta, touched_delta};
+use super::elem::{Elem, Verdict};
+use super::mark_rule::{MarkRule, MarkTest};
+use super::model::{Chain, SetDef, SetKind, Table};
 use super::rules::{RuleContext, compile_rule};
 use super::{LOG_PREFIX, MARK_ACCEPT, MARK_PASS};
-use crate::calc::plan::SetType;
+use crate::calc::plan::PolicyKey;
 use crate::calc::sets::Family;
-use crate::calc::{DirPlan, EndpointKind, EndpointPlan, Plan};
+use crate::calc::{Changes, DirPlan, EndpointKind, EndpointPlan, Plan};
 use crate::hash;
 
 const CLEAR_MARKS: u32 = !(MARK_ACCEPT | MARK_PASS);
 const CLEAR_PASS: u32 = !MARK_PASS;
 
+/// Workload dispatch: traffic from (`iifname`) and to (`oifname`) a workload.
+pub const WL_FROM: &str = "wl-from";
+/// See [`WL_FROM`].
+pub const WL_TO: &str = "wl-to";
+/// Host endpoint dispatch: traffic arriving on and leaving by the interface.
+pub const HEP_FROM: &str = "hep-from";
+/// See [`HEP_FROM`].
+pub const HEP_TO: &str = "hep-to";
+
+/// `iface . addr` pairs a workload may send from.
+pub fn src_set(fam: Family) -> String {
+    format!("wl-src-{}", fam.digit())
+}
+
+/// `iface . prefix` pairs a workload may send from (allowSpoofedSourcePrefixes).
+pub fn srcnet_set(fam: Family) -> String {
+    format!("wl-srcnet-{}", fam.digit())
+}
+
 /// Compiles `plan` into the desired table.
 pub fn compile(plan: &Plan) -> Table {
-    let mut t = Table::default();
-    for (name, (ty, members)) in &plan.sets {
-        t.sets.insert(name.clone(), set_def(*ty, members.clone()));
+    Compiler::build(plan).table
+}
+
+/// The compiled table and what each endpoint and group chain put into it.
+#[derive(Debug, Clone, Default)]
+pub struct Compiler {
+    table: Table,
+    groups: BTreeMap<String, usize>,
+    footprints: BTreeMap<String, Footprint>,
+}
+
+/// What one endpoint added to the table.
+#[derive(Debug, Clone, Default)]
+struct Footprint {
+    elements: Vec<(String, Elem)>,
+    chains: Vec<String>,
+    groups: Vec<String>,
+}
+
+/// A table being changed, with each touched object's previous version.
+#[derive(Debug, Default)]
+struct Edit {
+    table: Table,
+    sets_before: BTreeMap<String, Option<SetDef>>,
+    chains_before: BTreeMap<String, Option<Chain>>,
+}
+
+impl Edit {
+    fn touch_set(&mut self, name: &str) {
+        if !self.sets_before.contains_key(name) {
+            let before = self.table.sets.get(name).cloned();
+            self.sets_before.insert(name.to_string(), before);
+        }
     }
+
+    fn touch_chain(&mut self, name: &str) {
+        if !self.chains_before.contains_key(name) {
+            let before = self.table.chains.get(name).cloned();
+            self.chains_before.insert(name.to_string(), before);
+        }
+    }
+
+    fn put_set(&mut self, name: &str, def: SetDef) {
+        if self.table.sets.get(name) != Some(&def) {
+            self.touch_set(name);
+            self.table.sets.insert(name.to_string(), def);
+        }
+    }
+
+    fn remove_set(&mut self, name: &str) {
+        if self.table.sets.contains_key(name) {
+            self.touch_set(name);
+            self.table.sets.remove(name);
+        }
+    }
+
+    fn add_elem(&mut self, set: &str, e: Elem) {
+        self.touch_set(set);
+        if let Some(s) = self.table.sets.get_mut(set) {
+            s.elements.insert(e);
+        }
+    }
+
+    fn remove_elem(&mut self, set: &str, e: &Elem) {
+        self.touch_set(set);
+        if let Some(s) = self.table.sets.get_mut(set) {
+            s.elements.remove(e);
+        }
+    }
+
+    fn put_chain(&mut self, name: &str, chain: Chain) {
+        if self.table.chains.get(name) != Some(&chain) {
+            self.touch_chain(name);
+            self.table.chains.insert(name.to_string(), chain);
+        }
+    }
+
+    fn remove_chain(&mut self, name: &str) {
+        if self.table.chains.contains_key(name) {
+            self.touch_chain(name);
+            self.table.chains.remove(name);
+        }
+    }
+
+    fn finish(self) -> (Table, Delta) {
+        let delta = touched_delta(&self.sets_before, &self.chains_before, &self.table);
+        (self.table, delta)
+    }
+}
+
+impl Compiler {
+    /// The table as last compiled.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// Compiles the whole plan.
+    pub fn build(plan: &Plan) -> Self {
+        let mut c = Compiler::default();
+        let mut edit = Edit::default();
+        for kind_name in static_sets() {
+            edit.put_set(&kind_name.0, SetDef::new(kind_name.1, BTreeSet::new()));
+        }
+        for (name, def) in &plan.sets {
+            edit.put_set(name, def.clone());
+        }
+        for key in plan.policies.keys() {
+            put_policy(&mut edit, plan, key);
+        }
+        for name in plan.profiles.keys() {
+            put_profile(&mut edit, plan, name);
+        }
+        for (iface, ep) in &plan.endpoints {
+            c.put_endpoint(&mut edit, plan, iface, Some(ep));
+        }
+        put_hooks(&mut edit, plan);
+        c.table = edit.table;
+        c
+    }
+
+    /// Brings the table in line with `plan` after `changes`; returns the
+    /// delta between the previous table and the new one.
+    pub fn update(&mut self, plan: &Plan, changes: &Changes) -> Delta {
+        if changes.full {
+            let new = Compiler::build(plan);
+            let delta = diff_tables(&self.table, &new.table);
+            *self = new;
+            return delta;
+        }
+        let mut edit = Edit {
+            table: std::mem::take(&mut self.table),
+            ..Edit::default()
+        };
+        for name in &changes.sets {
+            match plan.sets.get(name) {
+                Some(def) => edit.put_set(name, def.clone()),
+                None => edit.remove_set(name),
+            }
+        }
+        for key in &changes.policies {
+            put_policy(&mut edit, plan, key);
+        }
+        for name in &changes.profiles {
+            put_profile(&mut edit, plan, name);
+        }
+        for iface in &changes.endpoints {
+            self.put_endpoint(&mut edit, plan, iface, plan.endpoints.get(iface));
+        }
+        if changes.hooks {
+            put_hooks(&mut edit, plan);
+        }
+        let (table, delta) = edit.finish();
+        self.table = table;
+        delta
+    }
+
+    /// Replaces what endpoint `iface` put in the table with `ep`'s program.
+    fn put_endpoint(
+        &mut self,
+        edit: &mut Edit,
+        plan: &Plan,
+        iface: &str,
+        ep: Option<&EndpointPlan>,
+    ) {
+        if let Some(old) = self.footprints.remove(iface) {
+            for (set, e) in &old.elements {
+                edit.remove_elem(set, e);
+            }
+            for chain in &old.chains {
+                edit.remove_chain(chain);
+            }
+            for group in &old.groups {
+                self.unref_group(edit, group);
+            }
+        }
+        let Some(ep) = ep else { return };
+        let fp = match ep.kind {
+            EndpointKind::Workload => self.workload(edit, ep),
+            EndpointKind::Host => host(edit, plan, ep),
+        };
+        for (set, e) in &fp.elements {
+            edit.add_elem(set, e.clone());
+        }
+        self.footprints.insert(iface.to_string(), fp);
+    }
+
+    fn workload(&mut self, edit: &mut Edit, ep: &EndpointPlan) -> Footprint {
+        let iface = &ep.iface;
+        let gi = self.ref_group(edit, "gi", mark_rules(&ep.ingress, "pi", "ri"));
+        let go = self.ref_group(edit, "go", mark_rules(&ep.egress, "po", "ro"));
+        let verdict = |chain: &str| Elem::IfaceVerdict(iface.clone(), Verdict::Jump(chain.into()));
+        let mut elements = vec![
+            (WL_TO.to_string(), verdict(&gi)),
+            (WL_FROM.to_string(), verdict(&go)),
+        ];
+        for net in ep.addresses.iter().chain(&ep.allowed_sources) {
+            let fam = Family::of(net);
+            if net.prefix_len() == net.max_prefix_len() {
+                elements.push((src_set(fam), Elem::IfaceAddr(iface.clone(), net.addr())));
+            } else {
+                elements.push((srcnet_set(fam), Elem::IfaceNet(iface.clone(), net.trunc())));
+            }
+        }
+        Footprint {
+            elements,
+            chains: Vec::new(),
+            groups: vec![gi, go],
+        }
+    }
+
+    /// The group chain holding `rules`, created on first use.
+    fn ref_group(&mut self, edit: &mut Edit, prefix: &str, rules: Vec<MarkRule>) -> String {
+        let text: Vec<String> = rules.iter().map(ToString::to_string).collect();
+        let name = format!("{prefix}-{}", hash::short(&text.join("\n")));
+        let users = self.groups.entry(name.clone()).or_default();
+        *users += 1;
+        if *users == 1 {
+            edit.put_chain(&name, Chain::of_marks(rules));
+        }
+        name
+    }
+
+    fn unref_group(&mut self, edit: &mut Edit, name: &str) {
+        let gone = self.groups.get_mut(name).is_some_and(|u| {
+            *u = u.saturating_sub(1);
+            *u == 0
+        });
+        if gone {
+            self.groups.remove(name);
+            edit.remove_chain(name);
+        }
+    }
+}
+
+/// The delta turning table `old` into `new`.
+pub fn diff_tables(old: &Table, new: &Table) -> Delta {
+    let set_names: BTreeSet<&String> = old.sets.keys().chain(new.sets.keys()).collect();
+    let chain_names: BTreeSet<&String> = old.chains.keys().chain(new.chains.keys()).collect();
+    let sets = set_names
+        .into_iter()
+        .map(|n| (n.clone(), old.sets.get(n).cloned()))
+        .collect();
+    let chains = chain_names
+        .into_iter()
+        .map(|n| (n.clone(), old.chains.get(n).cloned()))
+        .collect();
+    touched_delta(&sets, &chains, new)
+}
+
+/// The sets and maps that always exist.
+fn static_sets() -> Vec<(String, SetKind)> {
+    let mut out: Vec<(String, SetKind)> = [WL_FROM, WL_TO, HEP_FROM, HEP_TO]
+        .into_iter()
+        .map(|m| (m.to_string(), SetKind::IfaceVerdictMap))
+        .collect();
     for fam in Family::BOTH {
-        let get = |m: &BTreeMap<Family, BTreeSet<String>>| m.get(&fam).cloned().unwrap_or_default();
-        let ty = SetType::Addr(fam);
-        t.sets.insert(
-            format!("nat-pools-{}", fam.digit()),
-            set_def(ty, get(&plan.nat_pools)),
-        );
-        t.sets.insert(
-            format!("all-pools-{}", fam.digit()),
-            set_def(ty, get(&plan.all_pools)),
-        );
+        out.push((src_set(fam), SetKind::IfaceAddr(fam)));
+        out.push((srcnet_set(fam), SetKind::IfaceNet(fam)));
     }
-    for map in ["wl-from", "wl-to", "hep-from", "hep-to"] {
-        t.sets.insert(map.to_string(), vmap(BTreeSet::new()));
-    }
-    for pp in plan.policies.values() {
-        let p = &pp.policy;
-        let id = policy_id(&p.namespace, &p.name);
-        let prefix = log_prefix(&format!("{}/{}", p.tier, p.qualified_name()));
-        let ns = p.namespace.as_deref();
-        if pp.ingress {
-            let rules = rule_lines(&p.ingress, ns, RuleContext::Policy, &prefix);
-            t.chains.insert(format!("pi-{id}"), Chain::regular(rules));
-        }
-        if pp.egress {
-            let rules = rule_lines(&p.egress, ns, RuleContext::Policy, &prefix);
-            t.chains.insert(format!("po-{id}"), Chain::regular(rules));
-        }
-    }
-    for (name, profile) in &plan.profiles {
-        let id = hash::short(name);
-        let prefix = log_prefix(&format!("profile/{name}"));
-        let ctx = RuleContext::Profile;
-        let ingress = rule_lines(&profile.ingress, None, ctx, &prefix);
-        let egress = rule_lines(&profile.egress, None, ctx, &prefix);
-        t.chains.insert(format!("ri-{id}"), Chain::regular(ingress));
-        t.chains.insert(format!("ro-{id}"), Chain::regular(egress));
-    }
-    for ep in &plan.endpoints {
-        add_endpoint(&mut t, plan, ep);
-    }
-    add_hooks(&mut t, plan);
-    t
-}
-
-fn set_def(ty: SetType, elements: BTreeSet<String>) -> SetDef {
-    let decl = match ty {
-        SetType::Addr(Family::V4) => "type ipv4_addr; flags interval;",
-        SetType::Addr(Family::V6) => "type ipv6_addr; flags interval;",
-        SetType::NamedPort(Family::V4) => "type ipv4_addr . inet_proto . inet_service;",
-        SetType::NamedPort(Family::V6) => "type ipv6_addr . inet_proto . inet_service;",
-    };
-    SetDef {
-        is_map: false,
-        decl: decl.to_string(),
-        elements,
-    }
-}
-
-fn vmap(elements: BTreeSet<String>) -> SetDef {
-    SetDef {
-        is_map: true,
-        decl: "type ifname : verdict;".to_string(),
-        elements,
-    }
+    out
 }
 
 /// Stable id of a policy: hash of its namespace and name.
@@ -113,6 +334,49 @@ fn rule_lines(rules: &[Rule], ns: Option<&str>, ctx: RuleContext, prefix: &str) 
         .collect()
 }
 
+/// The chains of policy `key` as the plan uses it (none when unused).
+fn put_policy(edit: &mut Edit, plan: &Plan, key: &PolicyKey) {
+    let id = policy_id(&key.0, &key.1);
+    let (pi, po) = (format!("pi-{id}"), format!("po-{id}"));
+    let Some(pp) = plan.policies.get(key) else {
+        edit.remove_chain(&pi);
+        edit.remove_chain(&po);
+        return;
+    };
+    let p = &pp.policy;
+    let prefix = log_prefix(&format!("{}/{}", p.tier, p.qualified_name()));
+    let ns = p.namespace.as_deref();
+    for (used, name, rules) in [(pp.ingress, &pi, &p.ingress), (pp.egress, &po, &p.egress)] {
+        if used {
+            let lines = rule_lines(rules, ns, RuleContext::Policy, &prefix);
+            edit.put_chain(name, Chain::regular(lines));
+        } else {
+            edit.remove_chain(name);
+        }
+    }
+}
+
+/// The chains of profile `name` (none when unused).
+fn put_profile(edit: &mut Edit, plan: &Plan, name: &str) {
+    let id = hash::short(name);
+    let (ri, ro) = (format!("ri-{id}"), format!("ro-{id}"));
+    let Some(profile) = plan.profiles.get(name) else {
+        edit.remove_chain(&ri);
+        edit.remove_chain(&ro);
+        return;
+    };
+    let prefix = log_prefix(&format!("profile/{name}"));
+    let ctx = RuleContext::Profile;
+    edit.put_chain(
+        &ri,
+        Chain::regular(rule_lines(&profile.ingress, None, ctx, &prefix)),
+    );
+    edit.put_chain(
+        &ro,
+        Chain::regular(rule_lines(&profile.egress, None, ctx, &prefix)),
+    );
+}
+
 /// Chain-name-safe form of an interface name.
 pub fn iface_id(iface: &str) -> String {
     if iface
@@ -125,61 +389,27 @@ pub fn iface_id(iface: &str) -> String {
     }
 }
 
-fn add_endpoint(t: &mut Table, plan: &Plan, ep: &EndpointPlan) {
+/// A host endpoint: its own chains, failsafe ports first.
+fn host(edit: &mut Edit, plan: &Plan, ep: &EndpointPlan) -> Footprint {
     let id = iface_id(&ep.iface);
-    let (in_chain, out_chain, from_map, to_map) = match ep.kind {
-        EndpointKind::Workload => (format!("wi-{id}"), format!("wo-{id}"), "wl-from", "wl-to"),
-        EndpointKind::Host => (format!("hi-{id}"), format!("ho-{id}"), "hep-from", "hep-to"),
-    };
-    let mut ingress = Vec::new();
-    let mut egress = Vec::new();
-    match ep.kind {
-        EndpointKind::Workload => egress.extend(anti_spoof(&ep.sources)),
-        EndpointKind::Host => {
-            ingress.extend(failsafe(&plan.settings.failsafe_inbound, "s"));
-            egress.extend(failsafe(&plan.settings.failsafe_outbound, "d"));
-        }
+    let (hi, ho) = (format!("hi-{id}"), format!("ho-{id}"));
+    let text = |marks: Vec<MarkRule>| marks.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let mut ingress = failsafe(&plan.settings.failsafe_inbound, "s");
+    ingress.extend(text(mark_rules(&ep.ingress, "pi", "ri")));
+    let mut egress = failsafe(&plan.settings.failsafe_outbound, "d");
+    egress.extend(text(mark_rules(&ep.egress, "po", "ro")));
+    edit.put_chain(&hi, Chain::regular(ingress));
+    edit.put_chain(&ho, Chain::regular(egress));
+    let verdict = |chain: &str| Elem::IfaceVerdict(ep.iface.clone(), Verdict::Jump(chain.into()));
+    Footprint {
+        // Ingress arrives through a host interface (iifname), egress leaves by it.
+        elements: vec![
+            (HEP_FROM.to_string(), verdict(&hi)),
+            (HEP_TO.to_string(), verdict(&ho)),
+        ],
+        chains: vec![hi, ho],
+        groups: Vec::new(),
     }
-    ingress.extend(dir_rules(&ep.ingress, "pi", "ri"));
-    egress.extend(dir_rules(&ep.egress, "po", "ro"));
-    // Ingress is traffic towards the endpoint: for a workload that leaves the
-    // host through its veth (oifname); for a host endpoint it arrives through
-    // the interface (iifname).
-    let (from_chain, to_chain) = match ep.kind {
-        EndpointKind::Workload => (&out_chain, &in_chain),
-        EndpointKind::Host => (&in_chain, &out_chain),
-    };
-    let q = &ep.iface;
-    for (map, chain) in [(from_map, from_chain), (to_map, to_chain)] {
-        if let Some(m) = t.sets.get_mut(map) {
-            m.elements.insert(format!("\"{q}\" : jump {chain}"));
-        }
-    }
-    t.chains.insert(in_chain, Chain::regular(ingress));
-    t.chains.insert(out_chain, Chain::regular(egress));
-}
-
-/// A workload may only send from its own addresses (and allowed prefixes).
-fn anti_spoof(sources: &[IpNet]) -> Vec<String> {
-    Family::BOTH
-        .into_iter()
-        .map(|fam| {
-            let own: Vec<String> = sources
-                .iter()
-                .filter(|n| Family::of(n) == fam)
-                .map(crate::calc::sets::element)
-                .collect();
-            let (nfproto, addr) = match fam {
-                Family::V4 => ("ipv4", "ip saddr"),
-                Family::V6 => ("ipv6", "ip6 saddr"),
-            };
-            if own.is_empty() {
-                format!("meta nfproto {nfproto} drop")
-            } else {
-                format!("{addr} != {{ {} }} drop", own.join(", "))
-            }
-        })
-        .collect()
 }
 
 /// Failsafe accepts; `dir` is the side the port is on (`s` inbound source
@@ -199,51 +429,84 @@ fn failsafe(ports: &[ProtoPort], dir: &str) -> Vec<String> {
         .collect()
 }
 
-fn dir_rules(dp: &DirPlan, policy_prefix: &str, profile_prefix: &str) -> Vec<String> {
+/// One direction's program: per tier a jump to each policy chain while no
+/// Pass fired, return once a chain allowed, the tier's default drop; then
+/// the profiles; then drop.
+fn mark_rules(dp: &DirPlan, policy_prefix: &str, profile_prefix: &str) -> Vec<MarkRule> {
+    let accepted = MarkTest {
+        mask: MARK_ACCEPT,
+        value: MARK_ACCEPT,
+    };
+    let no_pass = MarkTest {
+        mask: MARK_PASS,
+        value: 0,
+    };
     let mut out = Vec::new();
-    let accepted = format!("meta mark & 0x{MARK_ACCEPT:08x} == 0x{MARK_ACCEPT:08x} return");
-    let no_pass = format!("meta mark & 0x{MARK_PASS:08x} == 0x00000000");
     for tier in &dp.tiers {
-        out.push(format!("meta mark set meta mark & 0x{CLEAR_PASS:08x}"));
+        out.push(MarkRule::ClearBits(CLEAR_PASS));
         for (ns, name) in &tier.policies {
-            let id = policy_id(ns, name);
-            out.push(format!("{no_pass} jump {policy_prefix}-{id}"));
-            out.push(accepted.clone());
+            let chain = format!("{policy_prefix}-{}", policy_id(ns, name));
+            out.push(MarkRule::Verdict(Some(no_pass), Verdict::Jump(chain)));
+            out.push(MarkRule::Verdict(Some(accepted), Verdict::Return));
         }
         if tier.default_deny {
-            out.push(format!("{no_pass} drop"));
+            out.push(MarkRule::Verdict(Some(no_pass), Verdict::Drop));
         }
     }
     for profile in &dp.profiles {
-        out.push(format!("jump {profile_prefix}-{}", hash::short(profile)));
-        out.push(accepted.clone());
+        let chain = format!("{profile_prefix}-{}", hash::short(profile));
+        out.push(MarkRule::Verdict(None, Verdict::Jump(chain)));
+        out.push(MarkRule::Verdict(Some(accepted), Verdict::Return));
     }
-    out.push("drop".to_string());
+    out.push(MarkRule::Verdict(None, Verdict::Drop));
     out
 }
 
 /// Marks cleared before each endpoint chain is consulted.
 fn clear_marks() -> String {
-    format!("meta mark set meta mark & 0x{CLEAR_MARKS:08x}")
+    MarkRule::ClearBits(CLEAR_MARKS).to_string()
 }
 
 fn not_accepted() -> String {
     format!("meta mark & 0x{MARK_ACCEPT:08x} == 0x00000000 drop")
 }
 
+/// A workload may only send from its own addresses (and allowed prefixes);
+/// an unknown workload interface has none, so it sends nothing.
+fn anti_spoof(wl: &str) -> Vec<String> {
+    Family::BOTH
+        .into_iter()
+        .map(|fam| {
+            let (nfproto, saddr) = match fam {
+                Family::V4 => ("ipv4", "ip saddr"),
+                Family::V6 => ("ipv6", "ip6 saddr"),
+            };
+            format!(
+                "meta nfproto {nfproto} iifname {wl} iifname . {saddr} != @{} iifname . {saddr} != @{} drop",
+                src_set(fam),
+                srcnet_set(fam)
+            )
+        })
+        .collect()
+}
+
 /// Forwarded traffic: source workload egress, then destination ingress.
 fn forward_rules(wl: &str) -> Vec<String> {
-    vec![
+    let mut rules = vec![
         "ct state established,related accept".to_string(),
         format!("iifname {wl} ct state invalid drop"),
         format!("oifname {wl} ct state invalid drop"),
+    ];
+    rules.extend(anti_spoof(wl));
+    rules.extend([
         clear_marks(),
-        "iifname vmap @wl-from".to_string(),
+        format!("iifname vmap @{WL_FROM}"),
         format!("iifname {wl} {}", not_accepted()),
         clear_marks(),
-        "oifname vmap @wl-to".to_string(),
+        format!("oifname vmap @{WL_TO}"),
         format!("oifname {wl} {}", not_accepted()),
-    ]
+    ]);
+    rules
 }
 
 /// Traffic to the host: workload egress then DefaultEndpointToHostAction;
@@ -256,16 +519,19 @@ fn input_rules(wl: &str, to_host: EndpointToHostAction) -> Vec<String> {
             "iifname {wl} meta l4proto ipv6-icmp icmpv6 type {{ nd-router-solicit, \
              nd-neighbor-solicit, nd-neighbor-advert }} accept"
         ),
-        clear_marks(),
-        "iifname vmap @wl-from".to_string(),
-        format!("iifname {wl} {}", not_accepted()),
     ];
+    input.extend(anti_spoof(wl));
+    input.extend([
+        clear_marks(),
+        format!("iifname vmap @{WL_FROM}"),
+        format!("iifname {wl} {}", not_accepted()),
+    ]);
     match to_host {
         EndpointToHostAction::Drop => input.push(format!("iifname {wl} drop")),
         EndpointToHostAction::Accept => input.push(format!("iifname {wl} accept")),
         EndpointToHostAction::Return => {}
     }
-    input.extend([clear_marks(), "iifname vmap @hep-from".to_string()]);
+    input.extend([clear_marks(), format!("iifname vmap @{HEP_FROM}")]);
     input
 }
 
@@ -276,7 +542,7 @@ fn output_rules(wl: &str) -> Vec<String> {
         "ct state established,related accept".to_string(),
         format!("oifname {wl} accept"),
         clear_marks(),
-        "oifname vmap @hep-to".to_string(),
+        format!("oifname vmap @{HEP_TO}"),
     ]
 }
 
@@ -284,7 +550,7 @@ fn output_rules(wl: &str) -> Vec<String> {
 fn nat_rules(plan: &Plan) -> Vec<String> {
     let mut nat = Vec::new();
     for (fam, word) in [(Family::V4, "ip"), (Family::V6, "ip6")] {
-        if plan.nat_pools.get(&fam).is_some_and(|s| !s.is_empty()) {
+        if plan.nat.contains(&fam) {
             let d = fam.digit();
             nat.push(format!(
                 "{word} saddr @nat-pools-{d} {word} daddr != @all-pools-{d} masquerade"
@@ -294,7 +560,7 @@ fn nat_rules(plan: &Plan) -> Vec<String> {
     nat
 }
 
-fn add_hooks(t: &mut Table, plan: &Plan) {
+fn put_hooks(edit: &mut Edit, plan: &Plan) {
     let wl = format!("\"{}*\"", plan.settings.interface_prefix);
     let base = |hook: &str| {
         Some(format!(
@@ -313,6 +579,13 @@ fn add_hooks(t: &mut Table, plan: &Plan) {
         ("hook-nat", nat_base, nat_rules(plan)),
     ];
     for (name, base, rules) in chains {
-        t.chains.insert(name.to_string(), Chain { base, rules });
+        edit.put_chain(
+            name,
+            Chain {
+                base,
+                rules,
+                marks: None,
+            },
+        );
     }
 }

@@ -1,18 +1,20 @@
-//! Desired vs actual table → one `nft -f` transaction with only the delta.
-//! Pure: the actual table comes in as data (see `reconcile::nft` for the
-//! dump), the transaction goes out as text.
+//! The difference between two states of `inet terrace` as data ([`Delta`]),
+//! computed either against a dump of the kernel ([`full_delta`]) or from the
+//! compiler's own before/after of the objects a change touched; and its
+//! rendering as one `nft -f` transaction. Pure.
 //!
 //! Order inside the transaction, so every reference is valid at each step:
 //! create missing sets and chains; delete then add set and map elements;
 //! rewrite changed chains (flush + refill); flush, then delete, chains that
 //! are no longer wanted; delete unwanted sets last. The kernel applies the
-//! whole file atomically or not at all.
+//! whole transaction atomically or not at all.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::TABLE_REF;
-use super::model::Table;
+use super::elem::Elem;
+use super::model::{Chain, SetDef, SetKind, Table};
 
 /// What felix found of one chain: the content-hash comment of its first
 /// rule and its rule count.
@@ -31,46 +33,44 @@ pub struct ActualChain {
 pub struct Actual {
     /// Whether the table exists.
     pub exists: bool,
-    /// Sets and maps: name → canonical elements.
-    pub sets: BTreeMap<String, BTreeSet<String>>,
+    /// Sets and maps: name → elements.
+    pub sets: BTreeMap<String, BTreeSet<Elem>>,
     /// Names of the entries of `sets` that are maps.
     pub maps: BTreeSet<String>,
     /// Chains by name.
     pub chains: BTreeMap<String, ActualChain>,
 }
 
-impl Actual {
-    /// What the kernel holds right after `table` was applied successfully:
-    /// lets event-driven reconciles skip the (slow) dump; the periodic
-    /// resync still dumps and repairs drift.
-    pub fn from_table(table: &Table) -> Self {
-        Self {
-            exists: true,
-            sets: table
-                .sets
-                .iter()
-                .map(|(n, s)| (n.clone(), s.elements.clone()))
-                .collect(),
-            maps: table
-                .sets
-                .iter()
-                .filter(|(_, s)| s.is_map)
-                .map(|(n, _)| n.clone())
-                .collect(),
-            chains: table
-                .chains
-                .iter()
-                .map(|(n, c)| {
-                    let chain = ActualChain {
-                        hash: (!c.rules.is_empty()).then(|| c.content_hash()),
-                        rules: c.rules.len(),
-                        handles: Vec::new(),
-                    };
-                    (n.clone(), chain)
-                })
-                .collect(),
-        }
-    }
+/// A chain whose rules are (re)written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainWrite {
+    /// Chain name.
+    pub name: String,
+    /// Its new content.
+    pub chain: Chain,
+    /// It exists already and is flushed first.
+    pub flush: bool,
+}
+
+/// Everything a transaction changes, in the order it is applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// The table itself is missing.
+    pub create_table: bool,
+    /// Sets and maps to create (empty).
+    pub sets_created: Vec<(String, SetKind)>,
+    /// Chains to create (empty), with the base-chain declaration if any.
+    pub chains_created: Vec<(String, Option<String>)>,
+    /// Elements to delete, per set.
+    pub elements_deleted: Vec<(String, Vec<Elem>)>,
+    /// Elements to add, per set.
+    pub elements_added: Vec<(String, Vec<Elem>)>,
+    /// Chains to fill, or to flush and refill.
+    pub chains_written: Vec<ChainWrite>,
+    /// Chains to flush and delete.
+    pub chains_deleted: Vec<String>,
+    /// Sets and maps to delete (`true` for a map).
+    pub sets_deleted: Vec<(String, bool)>,
 }
 
 /// Counts of what a delta does (for logs, metrics and tests).
@@ -97,12 +97,75 @@ impl DeltaSummary {
     }
 }
 
+impl Delta {
+    /// True when the delta changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Delta::default()
+    }
+
+    /// Its counts.
+    pub fn summary(&self) -> DeltaSummary {
+        let count = |v: &[(String, Vec<Elem>)]| v.iter().map(|(_, e)| e.len()).sum();
+        DeltaSummary {
+            sets_created: self.sets_created.len(),
+            sets_deleted: self.sets_deleted.len(),
+            elements_added: count(&self.elements_added),
+            elements_deleted: count(&self.elements_deleted),
+            chains_written: self.chains_written.iter().map(|w| w.name.clone()).collect(),
+            chains_deleted: self.chains_deleted.clone(),
+        }
+    }
+
+    /// The transaction as `nft -f` text; empty when there is nothing to do.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if self.create_table {
+            let _ = writeln!(out, "add table {TABLE_REF}");
+        }
+        for (name, kind) in &self.sets_created {
+            let (kw, decl) = (kind.keyword(), kind.decl());
+            let _ = writeln!(out, "add {kw} {TABLE_REF} {name} {{ {decl} }}");
+        }
+        for (name, base) in &self.chains_created {
+            let _ = match base {
+                Some(b) => writeln!(out, "add chain {TABLE_REF} {name} {{ {b} }}"),
+                None => writeln!(out, "add chain {TABLE_REF} {name}"),
+            };
+        }
+        for (set, elems) in &self.elements_deleted {
+            elements_cmd(&mut out, "delete", set, elems);
+        }
+        for (set, elems) in &self.elements_added {
+            elements_cmd(&mut out, "add", set, elems);
+        }
+        for w in &self.chains_written {
+            if w.flush {
+                let _ = writeln!(out, "flush chain {TABLE_REF} {}", w.name);
+            }
+            for rule in w.chain.kernel_rules() {
+                let _ = writeln!(out, "add rule {TABLE_REF} {} {rule}", w.name);
+            }
+        }
+        for name in &self.chains_deleted {
+            let _ = writeln!(out, "flush chain {TABLE_REF} {name}");
+        }
+        for name in &self.chains_deleted {
+            let _ = writeln!(out, "delete chain {TABLE_REF} {name}");
+        }
+        for (name, is_map) in &self.sets_deleted {
+            let kw = if *is_map { "map" } else { "set" };
+            let _ = writeln!(out, "delete {kw} {TABLE_REF} {name}");
+        }
+        out
+    }
+}
+
 /// Elements per `add element` command (keeps lines reasonable).
 const CHUNK: usize = 2000;
 
-fn elements_cmd(out: &mut String, verb: &str, set: &str, elems: &[&String]) {
+fn elements_cmd(out: &mut String, verb: &str, set: &str, elems: &[Elem]) {
     for chunk in elems.chunks(CHUNK) {
-        let list: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
+        let list: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         let _ = writeln!(
             out,
             "{verb} element {TABLE_REF} {set} {{ {} }}",
@@ -111,108 +174,144 @@ fn elements_cmd(out: &mut String, verb: &str, set: &str, elems: &[&String]) {
     }
 }
 
-fn chain_current(desired: &super::Chain, actual: Option<&ActualChain>) -> bool {
+impl Actual {
+    /// What the kernel holds right after `table` was applied successfully.
+    pub fn from_table(table: &Table) -> Self {
+        Self {
+            exists: true,
+            sets: table
+                .sets
+                .iter()
+                .map(|(n, s)| (n.clone(), s.elements.clone()))
+                .collect(),
+            maps: table
+                .sets
+                .iter()
+                .filter(|(_, s)| s.kind == SetKind::IfaceVerdictMap)
+                .map(|(n, _)| n.clone())
+                .collect(),
+            chains: table
+                .chains
+                .iter()
+                .map(|(n, c)| {
+                    let chain = ActualChain {
+                        hash: (!c.rules.is_empty()).then(|| c.content_hash()),
+                        rules: c.rules.len(),
+                        handles: Vec::new(),
+                    };
+                    (n.clone(), chain)
+                })
+                .collect(),
+        }
+    }
+}
+
+fn chain_current(desired: &Chain, actual: Option<&ActualChain>) -> bool {
     actual.is_some_and(|a| {
         a.rules == desired.rules.len()
             && (desired.rules.is_empty() || a.hash.as_deref() == Some(&desired.content_hash()))
     })
 }
 
-/// The transaction turning `actual` into `desired`; empty text when they agree.
-pub fn render_delta(desired: &Table, actual: &Actual) -> (String, DeltaSummary) {
-    let mut out = String::new();
-    let mut sum = DeltaSummary::default();
-    create(&mut out, &mut sum, desired, actual);
-    elements(&mut out, &mut sum, desired, actual);
-    rewrite_chains(&mut out, &mut sum, desired, actual);
-    remove(&mut out, &mut sum, desired, actual);
-    (out, sum)
-}
-
-/// The table, sets and chains that do not exist yet (chains empty).
-fn create(out: &mut String, sum: &mut DeltaSummary, desired: &Table, actual: &Actual) {
-    if !actual.exists {
-        let _ = writeln!(out, "add table {TABLE_REF}");
-    }
-    for (name, def) in &desired.sets {
-        if !actual.sets.contains_key(name) {
-            let kind = if def.is_map { "map" } else { "set" };
-            let _ = writeln!(out, "add {kind} {TABLE_REF} {name} {{ {} }}", def.decl);
-            sum.sets_created += 1;
-        }
-    }
-    for (name, chain) in &desired.chains {
-        if actual.chains.contains_key(name) {
-            continue;
-        }
-        let _ = match &chain.base {
-            Some(b) => writeln!(out, "add chain {TABLE_REF} {name} {{ {b} }}"),
-            None => writeln!(out, "add chain {TABLE_REF} {name}"),
-        };
-    }
-}
-
-/// Element deletions first (an interval may be replaced by an overlapping
-/// one), then additions.
-fn elements(out: &mut String, sum: &mut DeltaSummary, desired: &Table, actual: &Actual) {
+/// The delta turning the kernel's `actual` into `desired`.
+pub fn full_delta(desired: &Table, actual: &Actual) -> Delta {
+    let mut d = Delta {
+        create_table: !actual.exists,
+        ..Delta::default()
+    };
     let empty = BTreeSet::new();
     for (name, def) in &desired.sets {
+        if !actual.sets.contains_key(name) {
+            d.sets_created.push((name.clone(), def.kind));
+        }
         let have = actual.sets.get(name).unwrap_or(&empty);
-        let gone: Vec<&String> = have.difference(&def.elements).collect();
-        elements_cmd(out, "delete", name, &gone);
-        sum.elements_deleted += gone.len();
+        push_elements(&mut d, name, have, &def.elements);
     }
-    for (name, def) in &desired.sets {
-        let have = actual.sets.get(name).unwrap_or(&empty);
-        let new: Vec<&String> = def.elements.difference(have).collect();
-        elements_cmd(out, "add", name, &new);
-        sum.elements_added += new.len();
-    }
-}
-
-/// Flush and refill every chain whose content differs.
-fn rewrite_chains(out: &mut String, sum: &mut DeltaSummary, desired: &Table, actual: &Actual) {
     for (name, chain) in &desired.chains {
         let have = actual.chains.get(name);
-        if chain_current(chain, have) {
-            continue;
+        if have.is_none() {
+            d.chains_created.push((name.clone(), chain.base.clone()));
         }
-        if have.is_some() {
-            let _ = writeln!(out, "flush chain {TABLE_REF} {name}");
+        if !chain_current(chain, have) {
+            d.chains_written.push(ChainWrite {
+                name: name.clone(),
+                chain: chain.clone(),
+                flush: have.is_some(),
+            });
         }
-        for rule in chain.kernel_rules() {
-            let _ = writeln!(out, "add rule {TABLE_REF} {name} {rule}");
-        }
-        sum.chains_written.push(name.clone());
     }
-}
-
-/// Chains no longer wanted (all flushed before any is deleted, so references
-/// between them are gone), then sets.
-fn remove(out: &mut String, sum: &mut DeltaSummary, desired: &Table, actual: &Actual) {
-    let stale: Vec<&String> = actual
+    d.chains_deleted = actual
         .chains
         .keys()
         .filter(|n| !desired.chains.contains_key(*n))
+        .cloned()
         .collect();
-    for name in &stale {
-        let _ = writeln!(out, "flush chain {TABLE_REF} {name}");
-    }
-    for name in &stale {
-        let _ = writeln!(out, "delete chain {TABLE_REF} {name}");
-        sum.chains_deleted.push((*name).clone());
-    }
-    for name in actual
+    d.sets_deleted = actual
         .sets
         .keys()
         .filter(|n| !desired.sets.contains_key(*n))
-    {
-        let kind = if actual.maps.contains(name) {
-            "map"
-        } else {
-            "set"
-        };
-        let _ = writeln!(out, "delete {kind} {TABLE_REF} {name}");
-        sum.sets_deleted += 1;
+        .map(|n| (n.clone(), actual.maps.contains(n)))
+        .collect();
+    d
+}
+
+/// Appends the element changes turning `have` into `want` for set `name`.
+fn push_elements(d: &mut Delta, name: &str, have: &BTreeSet<Elem>, want: &BTreeSet<Elem>) {
+    let gone: Vec<Elem> = have.difference(want).cloned().collect();
+    let new: Vec<Elem> = want.difference(have).cloned().collect();
+    if !gone.is_empty() {
+        d.elements_deleted.push((name.to_string(), gone));
     }
+    if !new.is_empty() {
+        d.elements_added.push((name.to_string(), new));
+    }
+}
+
+/// The delta between the previous versions of the objects a change touched
+/// (`None`: did not exist) and their versions in `now`.
+pub fn touched_delta(
+    sets_before: &BTreeMap<String, Option<SetDef>>,
+    chains_before: &BTreeMap<String, Option<Chain>>,
+    now: &Table,
+) -> Delta {
+    let mut d = Delta::default();
+    let empty = BTreeSet::new();
+    for (name, before) in sets_before {
+        let after = now.sets.get(name);
+        match (before, after) {
+            (None, None) => {}
+            (Some(b), None) => d.sets_deleted.push((name.clone(), is_map(b))),
+            // A set's name determines its kind, so an existing set only
+            // ever changes elements.
+            (before, Some(a)) => {
+                if before.is_none() {
+                    d.sets_created.push((name.clone(), a.kind));
+                }
+                let have = before.as_ref().map_or(&empty, |b| &b.elements);
+                push_elements(&mut d, name, have, &a.elements);
+            }
+        }
+    }
+    for (name, before) in chains_before {
+        match (before, now.chains.get(name)) {
+            (None, None) => {}
+            (Some(_), None) => d.chains_deleted.push(name.clone()),
+            (before, Some(a)) if before.as_ref() != Some(a) => {
+                if before.is_none() {
+                    d.chains_created.push((name.clone(), a.base.clone()));
+                }
+                d.chains_written.push(ChainWrite {
+                    name: name.clone(),
+                    chain: a.clone(),
+                    flush: before.is_some(),
+                });
+            }
+            _ => {}
+        }
+    }
+    d
+}
+
+fn is_map(def: &SetDef) -> bool {
+    def.kind == SetKind::IfaceVerdictMap
 }

@@ -1,34 +1,42 @@
 //! The nftables side: the plan compiled into a [`Table`] of named sets,
-//! verdict maps and chains (pure), and the delta between a desired and an
-//! actual table rendered as one `nft -f` transaction (pure).
+//! verdict maps and chains, kept current piece by piece ([`Compiler`]); the
+//! difference between two tables as a [`Delta`], rendered as one `nft -f`
+//! transaction or encoded as one nf_tables netlink batch ([`netlink`]).
+//! Pure, except [`netlink::socket`].
 //!
 //! Packet path (Calico semantics, with packet marks):
 //! - `hook-forward`: conntrack established/related accepted, invalid
-//!   dropped; the source workload's egress chain (`wo-<iface>`, found by
-//!   `iifname vmap @wl-from`) and then the destination workload's ingress
-//!   chain (`wi-<iface>`, `oifname vmap @wl-to`). An endpoint chain that
+//!   dropped; anti-spoofing (a workload's `iifname . saddr` must be in
+//!   `wl-src-*`/`wl-srcnet-*`, so an unknown workload interface sends
+//!   nothing); the source workload's egress group chain (`go-<hash>`, found
+//!   by `iifname vmap @wl-from`), then the destination workload's ingress
+//!   group chain (`gi-<hash>`, `oifname vmap @wl-to`). A group chain that
 //!   allows sets [`MARK_ACCEPT`] and returns, so an Allow at the source still
-//!   faces the destination's ingress policy on the same host; a chain that
-//!   denies drops. A workload-prefixed interface without a chain never gets
+//!   faces the destination's ingress policy on the same host; one that
+//!   denies drops. A workload-prefixed interface without an entry never gets
 //!   the mark and is dropped.
-//! - `hook-input`: workload egress chains, then DefaultEndpointToHostAction;
-//!   host endpoint ingress chains (`hi-<iface>`, failsafe ports first).
+//! - `hook-input`: workload egress, then DefaultEndpointToHostAction; host
+//!   endpoint ingress chains (`hi-<iface>`, failsafe ports first).
 //! - `hook-output`: host to local workloads is allowed (as in Calico); host
 //!   endpoint egress chains (`ho-<iface>`, failsafe ports first).
 //! - `hook-nat`: masquerade from natOutgoing pools to outside every pool.
-//! - Endpoint chains: anti-spoofing, then per tier `jump` to each policy
-//!   chain (`pi-`/`po-<id>`) while [`MARK_PASS`] is clear, return on
+//! - Group and host endpoint chains: per tier a `jump` to each policy chain
+//!   (`pi-`/`po-<id>`) while [`MARK_PASS`] is clear, return on
 //!   [`MARK_ACCEPT`], the tier's default drop; then profile chains
 //!   (`ri-`/`ro-<id>`); then drop.
 
 pub mod compile;
 pub mod delta;
+pub mod elem;
+pub mod mark_rule;
 pub mod model;
+pub mod netlink;
 pub mod rules;
 
-pub use compile::compile;
-pub use delta::{Actual, ActualChain, render_delta};
-pub use model::{Chain, SetDef, Table};
+pub use compile::{Compiler, compile};
+pub use delta::{Actual, ActualChain, Delta, DeltaSummary, full_delta};
+pub use elem::{Elem, Verdict};
+pub use model::{Chain, SetDef, SetKind, Table};
 
 /// The one table felix owns.
 pub const TABLE: &str = "terrace";

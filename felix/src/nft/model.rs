@@ -2,18 +2,67 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::elem::Elem;
+use super::mark_rule::MarkRule;
+use crate::calc::sets::Family;
 use crate::hash;
+
+/// What a named set or map holds; decides its declaration and how its
+/// elements are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SetKind {
+    /// Addresses and prefixes (interval set).
+    Addr(Family),
+    /// `addr . proto . port` of named ports.
+    NamedPort(Family),
+    /// `iface . addr`: workload source addresses (anti-spoofing).
+    IfaceAddr(Family),
+    /// `iface . prefix`: extra prefixes a workload may send from (interval).
+    IfaceNet(Family),
+    /// `iface : verdict`: endpoint dispatch.
+    IfaceVerdictMap,
+}
+
+impl SetKind {
+    /// `map` for verdict maps, else `set`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SetKind::IfaceVerdictMap => "map",
+            _ => "set",
+        }
+    }
+
+    /// The body of the declaration, e.g. `type ipv4_addr; flags interval;`.
+    pub fn decl(self) -> &'static str {
+        use Family::{V4, V6};
+        match self {
+            SetKind::Addr(V4) => "type ipv4_addr; flags interval;",
+            SetKind::Addr(V6) => "type ipv6_addr; flags interval;",
+            SetKind::NamedPort(V4) => "type ipv4_addr . inet_proto . inet_service;",
+            SetKind::NamedPort(V6) => "type ipv6_addr . inet_proto . inet_service;",
+            SetKind::IfaceAddr(V4) => "type ifname . ipv4_addr;",
+            SetKind::IfaceAddr(V6) => "type ifname . ipv6_addr;",
+            SetKind::IfaceNet(V4) => "type ifname . ipv4_addr; flags interval;",
+            SetKind::IfaceNet(V6) => "type ifname . ipv6_addr; flags interval;",
+            SetKind::IfaceVerdictMap => "type ifname : verdict;",
+        }
+    }
+}
 
 /// A named set or verdict map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetDef {
-    /// `set` or `map`.
-    pub is_map: bool,
-    /// Body declaration, e.g. `type ipv4_addr; flags interval;`.
-    pub decl: String,
-    /// Elements in canonical text (`10.0.0.1`, `10.0.0.0/24`,
-    /// `10.0.0.1 . tcp . 80`, `"tra1" : jump wo-tra1`).
-    pub elements: BTreeSet<String>,
+    /// What it holds.
+    pub kind: SetKind,
+    /// Its elements.
+    pub elements: BTreeSet<Elem>,
+}
+
+impl SetDef {
+    /// A set of `kind` holding `elements`.
+    pub fn new(kind: SetKind, elements: BTreeSet<Elem>) -> Self {
+        Self { kind, elements }
+    }
 }
 
 /// A chain: an optional base-chain declaration and its rules in order.
@@ -23,24 +72,44 @@ pub struct Chain {
     pub base: Option<String>,
     /// Rule text, one rule per entry, without the content-hash comment.
     pub rules: Vec<String>,
+    /// The same rules as data when they are all mark rules (policy-group
+    /// chains): such a chain can be written over netlink directly.
+    pub marks: Option<Vec<MarkRule>>,
 }
 
 impl Chain {
     /// A regular chain with `rules`.
     pub fn regular(rules: Vec<String>) -> Self {
-        Self { base: None, rules }
+        Self {
+            base: None,
+            rules,
+            marks: None,
+        }
+    }
+
+    /// A regular chain of mark rules.
+    pub fn of_marks(marks: Vec<MarkRule>) -> Self {
+        Self {
+            base: None,
+            rules: marks.iter().map(ToString::to_string).collect(),
+            marks: Some(marks),
+        }
     }
 
     /// Hash of the declaration and every rule: the chain's identity for the
     /// diff. Stored in a comment on the first rule so a later run (or a
     /// restarted felix) can tell whether the kernel's chain is current.
     pub fn content_hash(&self) -> String {
+        format!("th:{}", hash::short(&self.content_text()))
+    }
+
+    fn content_text(&self) -> String {
         let mut text = self.base.clone().unwrap_or_default();
         for r in &self.rules {
             text.push('\n');
             text.push_str(r);
         }
-        format!("th:{}", hash::short(&text))
+        text
     }
 
     /// The rules as written to the kernel: the first carries the hash comment.

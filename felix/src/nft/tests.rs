@@ -99,20 +99,67 @@ fn table() -> Table {
     compile(&compute(&world(POLICY, eps)))
 }
 
+fn jump(iface: &str, chain: &str) -> Elem {
+    Elem::IfaceVerdict(iface.into(), Verdict::Jump(chain.into()))
+}
+
+/// The chain a workload's dispatch entry in `map` jumps to.
+fn target(t: &Table, map: &str, iface: &str) -> String {
+    t.sets[map]
+        .elements
+        .iter()
+        .find_map(|e| match e {
+            Elem::IfaceVerdict(i, Verdict::Jump(c)) if i == iface => Some(c.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{iface} not in {map}"))
+}
+
 #[test]
-fn endpoints_are_dispatched_by_verdict_maps_and_workloads_are_anti_spoofed() {
+fn workloads_are_dispatched_to_group_chains_and_anti_spoofed_by_set() {
     let t = table();
-    let from = &t.sets["wl-from"].elements;
-    assert!(from.contains("\"trweb\" : jump wo-trweb"), "{from:?}");
-    assert!(t.sets["wl-to"].elements.contains("\"trdb\" : jump wi-trdb"));
-    let wo = &t.chains["wo-trweb"].rules;
-    assert_eq!(wo[0], "ip saddr != { 10.65.0.2 } drop");
-    assert_eq!(wo[1], "meta nfproto ipv6 drop");
-    assert_eq!(wo.last().map(String::as_str), Some("drop"), "default deny");
-    let wi = &t.chains["wi-trweb"].rules;
-    assert!(wi.iter().any(|r| r.contains("jump pi-")), "{wi:?}");
+    let go = target(&t, "wl-from", "trweb");
+    assert!(go.starts_with("go-"), "{go}");
+    let gi = target(&t, "wl-to", "trweb");
+    assert!(gi.starts_with("gi-"), "{gi}");
+    let ingress = &t.chains[&gi].rules;
+    assert!(
+        ingress.iter().any(|r| r.contains("jump pi-")),
+        "{ingress:?}"
+    );
+    assert_eq!(
+        ingress.last().map(String::as_str),
+        Some("drop"),
+        "default deny"
+    );
+    assert!(t.chains[&gi].marks.is_some(), "group chains are mark rules");
+    let src = &t.sets["wl-src-4"].elements;
+    assert!(src.contains(&Elem::IfaceAddr(
+        "trweb".into(),
+        "10.65.0.2".parse().unwrap()
+    )));
+    assert!(t.sets["wl-src-6"].elements.is_empty());
     let fwd = &t.chains["hook-forward"].rules;
     assert!(fwd.contains(&"iifname \"tr*\" meta mark & 0x00010000 == 0x00000000 drop".to_string()));
+    assert!(
+        fwd.iter()
+            .any(|r| r.contains("iifname . ip saddr != @wl-src-4")),
+        "{fwd:?}"
+    );
+}
+
+#[test]
+fn endpoints_with_the_same_program_share_one_group_chain() {
+    let eps = vec![
+        wep("n1", "web1", "trweb1", "10.65.0.2", &[("app", "web")]),
+        wep("n1", "web2", "trweb2", "10.65.0.4", &[("app", "web")]),
+        wep("n1", "db", "trdb", "10.65.0.3", &[("app", "db")]),
+    ];
+    let t = compile(&compute(&world(POLICY, eps)));
+    assert_eq!(target(&t, "wl-to", "trweb1"), target(&t, "wl-to", "trweb2"));
+    assert_ne!(target(&t, "wl-to", "trweb1"), target(&t, "wl-to", "trdb"));
+    let groups = t.chains.keys().filter(|c| c.starts_with("gi-")).count();
+    assert_eq!(groups, 2);
 }
 
 fn actual_of(t: &Table) -> Actual {
@@ -123,37 +170,93 @@ fn actual_of(t: &Table) -> Actual {
 fn delta_table() {
     let desired = table();
     // Nothing exists: everything is created, in one transaction.
-    let (text, sum) = render_delta(&desired, &Actual::default());
+    let d = full_delta(&desired, &Actual::default());
+    let text = d.render();
     assert!(text.starts_with("add table inet terrace\n"), "{text}");
-    assert_eq!(sum.chains_written.len(), desired.chains.len());
+    assert_eq!(d.summary().chains_written.len(), desired.chains.len());
     // Everything current: nothing to do.
-    let (text, sum) = render_delta(&desired, &actual_of(&desired));
-    assert!(text.is_empty() && sum.is_empty(), "{text}");
+    let d = full_delta(&desired, &actual_of(&desired));
+    assert!(d.is_empty(), "{}", d.render());
     // One element missing, one extra: only those two change.
     let mut drift = actual_of(&desired);
-    let set = drift.sets.get_mut("wl-from").unwrap();
-    set.remove("\"trweb\" : jump wo-trweb");
-    set.insert("\"trgone\" : jump wo-trgone".into());
-    let (text, sum) = render_delta(&desired, &drift);
-    assert_eq!((sum.elements_added, sum.elements_deleted), (1, 1), "{text}");
+    let gi = target(&desired, "wl-to", "trweb");
+    let set = drift.sets.get_mut("wl-to").unwrap();
+    set.remove(&jump("trweb", &gi));
+    set.insert(jump("trgone", "wi-trgone"));
+    let sum = full_delta(&desired, &drift).summary();
+    assert_eq!((sum.elements_added, sum.elements_deleted), (1, 1));
     assert!(sum.chains_written.is_empty());
     // A chain with a rule deleted behind felix's back is rewritten, alone.
     let mut drift = actual_of(&desired);
-    drift.chains.get_mut("wo-trweb").unwrap().rules -= 1;
-    let (text, sum) = render_delta(&desired, &drift);
-    assert_eq!(sum.chains_written, ["wo-trweb"]);
+    drift.chains.get_mut(&gi).unwrap().rules -= 1;
+    let d = full_delta(&desired, &drift);
+    assert_eq!(d.summary().chains_written, std::slice::from_ref(&gi));
     assert!(
-        text.starts_with("flush chain inet terrace wo-trweb\n"),
-        "{text}"
+        d.render()
+            .starts_with(&format!("flush chain inet terrace {gi}\n")),
+        "{}",
+        d.render()
     );
     // Stale chains and sets of ours are removed after everything else.
     let mut stale = actual_of(&desired);
     stale.chains.insert("po-old".into(), ActualChain::default());
     stale.sets.insert("s-old-4".into(), Default::default());
-    let (text, sum) = render_delta(&desired, &stale);
-    assert_eq!(sum.chains_deleted, ["po-old"]);
+    let d = full_delta(&desired, &stale);
+    assert_eq!(d.summary().chains_deleted, ["po-old"]);
+    let text = d.render();
     assert!(
         text.ends_with("delete chain inet terrace po-old\ndelete set inet terrace s-old-4\n"),
         "{text}"
     );
+}
+
+const SECOND_POLICY: &str = "---\napiVersion: terrace.io/v1\nkind: GlobalNetworkPolicy\nmetadata: {name: allow-x}\nspec:\n  selector: role == 'x'\n  ingress:\n    - action: Allow\n      protocol: UDP\n";
+
+#[test]
+fn an_added_replica_is_only_elements_and_a_new_label_set_one_group_chain() {
+    let eps = vec![
+        wep("n1", "web", "trweb", "10.65.0.2", &[("app", "web")]),
+        wep("n1", "db", "trdb", "10.65.0.3", &[("app", "db")]),
+        wep("n1", "x", "trx", "10.65.0.4", &[("role", "x")]),
+    ];
+    let yaml = format!("{POLICY}{SECOND_POLICY}");
+    let mut engine = crate::calc::Engine::from_world(world(&yaml, eps));
+    let mut compiler = Compiler::build(engine.plan());
+    let encodes = |t: &Table, d: &Delta| {
+        let kind = |s: &str| t.sets.get(s).map(|def| def.kind);
+        netlink::encode(d, &kind, 1).is_some()
+    };
+    engine.upsert_endpoint(wep("n1", "web2", "trweb2", "10.65.0.9", &[("app", "web")]));
+    let ch = engine.commit();
+    let d = compiler.update(engine.plan(), &ch);
+    assert!(
+        d.chains_written.is_empty() && d.sets_created.is_empty(),
+        "{d:?}"
+    );
+    let added: Vec<&str> = d.elements_added.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(added, ["wl-from", "wl-src-4", "wl-to"]);
+    assert_eq!(
+        compiler.table(),
+        &compile(engine.plan()),
+        "incremental equals whole"
+    );
+    assert!(encodes(compiler.table(), &d), "goes over netlink");
+    let both = [("app", "web"), ("role", "x")];
+    engine.upsert_endpoint(wep("n1", "webx", "trwebx", "10.65.0.10", &both));
+    let ch = engine.commit();
+    let d = compiler.update(engine.plan(), &ch);
+    assert_eq!(d.chains_created.len(), 1, "one new group chain: {d:?}");
+    assert!(
+        encodes(compiler.table(), &d),
+        "group chains go over netlink too"
+    );
+    engine.remove_endpoint(&policies::eval::EndpointKey::workload("default", "webx"));
+    let ch = engine.commit();
+    let d = compiler.update(engine.plan(), &ch);
+    assert_eq!(
+        d.chains_deleted.len(),
+        1,
+        "its group chain goes with it: {d:?}"
+    );
+    assert_eq!(compiler.table(), &compile(engine.plan()));
 }

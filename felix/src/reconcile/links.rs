@@ -36,6 +36,22 @@ pub fn read(root: &Path, desired: &BTreeMap<String, String>) -> BTreeMap<String,
         .collect()
 }
 
+/// The settings of `desired` that are new or differ from `previous`, or
+/// that belong to interface `iface` (one that just appeared). Pure.
+pub fn to_check(
+    desired: &BTreeMap<String, String>,
+    previous: &BTreeMap<String, String>,
+    ifaces: &std::collections::BTreeSet<String>,
+) -> BTreeMap<String, String> {
+    desired
+        .iter()
+        .filter(|(k, v)| {
+            previous.get(*k) != Some(*v) || k.split('/').any(|part| ifaces.contains(part))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// Brings the settings under `root` to `desired`.
 pub fn reconcile(root: &Path, desired: &BTreeMap<String, String>) -> LinkSummary {
     let actual = read(root, desired);
@@ -73,6 +89,25 @@ mod tests {
             .map(|(k, _)| k.as_str())
             .collect();
         assert_eq!(got, ["a/proxy_arp"]);
+    }
+
+    #[test]
+    fn only_new_changed_or_reappeared_settings_are_checked() {
+        let desired = BTreeMap::from([
+            ("net/ipv4/conf/tra/proxy_arp".to_string(), "1".to_string()),
+            ("net/ipv4/conf/trb/proxy_arp".to_string(), "1".to_string()),
+            ("net/ipv4/conf/trc/proxy_arp".to_string(), "1".to_string()),
+        ]);
+        let mut previous = desired.clone();
+        previous.remove("net/ipv4/conf/tra/proxy_arp");
+        let appeared = std::collections::BTreeSet::from(["trc".to_string()]);
+        let got: Vec<String> = to_check(&desired, &previous, &appeared)
+            .into_keys()
+            .collect();
+        assert_eq!(
+            got,
+            ["net/ipv4/conf/tra/proxy_arp", "net/ipv4/conf/trc/proxy_arp"]
+        );
     }
 
     #[test]

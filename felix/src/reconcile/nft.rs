@@ -1,7 +1,8 @@
-//! The nft reconciler: dump `inet terrace`, diff, apply the delta as one
-//! `nft -f -` transaction. Never flushes the table: a restarted felix finds
-//! its chains current (by their content hash) and its set elements in place,
-//! and changes nothing.
+//! The nft reconciler: applies a [`Delta`] as one transaction — an
+//! nf_tables netlink batch when the delta is only elements and group chains,
+//! otherwise `nft -f -` — and dumps `inet terrace` for full diffs. Never
+//! flushes the table: a restarted felix finds its chains current (by their
+//! content hash) and its set elements in place, and changes nothing.
 
 use std::process::Stdio;
 
@@ -9,7 +10,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use super::nft_dump::{self, DumpError};
-use crate::nft::{Actual, Table, delta::DeltaSummary, render_delta};
+use crate::nft::netlink::{BatchError, NfSocket, encode};
+use crate::nft::{Actual, Delta, DeltaSummary, Table, full_delta};
 
 /// Why the nft reconciler failed.
 #[derive(Debug, thiserror::Error)]
@@ -33,30 +35,57 @@ pub enum NftError {
     /// The dump was not understood.
     #[error(transparent)]
     Dump(#[from] DumpError),
+    /// The netlink batch was refused.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
 }
 
-/// How to run nft: `["nft"]`, or e.g. `["ip", "netns", "exec", "ns1", "nft"]`.
+/// How a delta reached the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Nothing to do.
+    Nothing,
+    /// One nf_tables netlink batch.
+    Netlink,
+    /// One `nft -f` transaction.
+    Nft,
+}
+
+/// How to reach the table: `nft` (and netlink) in felix's own namespace,
+/// or in a named one (tests and benches).
 #[derive(Debug, Clone)]
 pub struct NftRunner {
     argv: Vec<String>,
+    netlink: bool,
+    netns: Option<String>,
 }
 
 impl Default for NftRunner {
     fn default() -> Self {
         Self {
             argv: vec!["nft".to_string()],
+            netlink: true,
+            netns: None,
         }
     }
 }
 
 impl NftRunner {
-    /// nft inside network namespace `ns` (tests and benches).
+    /// nft (and netlink) inside the named network namespace `ns`.
     pub fn in_netns(ns: &str) -> Self {
         Self {
             argv: ["ip", "netns", "exec", ns, "nft"]
                 .map(String::from)
                 .to_vec(),
+            netlink: true,
+            netns: Some(ns.to_string()),
         }
+    }
+
+    /// The same runner, never using the netlink path.
+    pub fn nft_only(mut self) -> Self {
+        self.netlink = false;
+        self
     }
 
     async fn run(
@@ -124,6 +153,26 @@ impl NftRunner {
         }
     }
 
+    /// Applies `delta`, which turns the kernel's table into `table`.
+    pub async fn apply_delta(&self, delta: &Delta, table: &Table) -> Result<Path, NftError> {
+        if delta.is_empty() {
+            return Ok(Path::Nothing);
+        }
+        let kind_of = |set: &str| table.sets.get(set).map(|s| s.kind);
+        if self.netlink
+            && let Some(batch) = encode(delta, &kind_of, 1)
+        {
+            let socket = match &self.netns {
+                None => NfSocket::open()?,
+                Some(ns) => NfSocket::open_in(&std::path::Path::new("/var/run/netns").join(ns))?,
+            };
+            socket.apply(&batch)?;
+            return Ok(Path::Netlink);
+        }
+        self.apply(&delta.render()).await?;
+        Ok(Path::Nft)
+    }
+
     /// Dump, diff and apply: the kernel ends up holding `desired`.
     pub async fn reconcile(&self, desired: &Table) -> Result<DeltaSummary, NftError> {
         let actual = self.dump().await?;
@@ -136,15 +185,16 @@ impl NftRunner {
         desired: &Table,
         actual: &Actual,
     ) -> Result<DeltaSummary, NftError> {
-        let (text, summary) = render_delta(desired, actual);
-        if !text.is_empty() {
+        let delta = full_delta(desired, actual);
+        let summary = delta.summary();
+        if !delta.is_empty() {
             tracing::debug!(
                 chains = summary.chains_written.len(),
                 added = summary.elements_added,
                 deleted = summary.elements_deleted,
                 "applying nft delta"
             );
-            self.apply(&text).await?;
+            self.apply_delta(&delta, desired).await?;
         }
         Ok(summary)
     }

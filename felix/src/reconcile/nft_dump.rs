@@ -1,10 +1,13 @@
 //! Parsing `nft -j list table inet terrace` into [`Actual`]. Pure.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 
+use ipnet::IpNet;
 use serde_json::Value;
 
-use crate::nft::{Actual, ActualChain};
+use crate::nft::elem::proto_number;
+use crate::nft::{Actual, ActualChain, Elem, Verdict};
 
 /// Why a dump could not be understood.
 #[derive(Debug, thiserror::Error)]
@@ -14,8 +17,8 @@ pub enum DumpError {
     Shape(String),
 }
 
-/// Canonical text of one set element, as felix writes it in `nft -f` text.
-pub fn element_text(v: &Value) -> Option<String> {
+/// nft's text of a JSON value felix does not model (kept only to delete it).
+fn raw_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -25,22 +28,13 @@ pub fn element_text(v: &Value) -> Option<String> {
                 let len = p.get("len")?.as_u64()?;
                 return Some(format!("{addr}/{len}"));
             }
-            if let Some(Value::Array(parts)) = o.get("concat") {
-                let texts: Option<Vec<String>> = parts.iter().map(element_text).collect();
-                return texts.map(|t| t.join(" . "));
-            }
             if let Some(Value::Array(r)) = o.get("range") {
-                let (a, b) = (element_text(r.first()?)?, element_text(r.get(1)?)?);
+                let (a, b) = (raw_text(r.first()?)?, raw_text(r.get(1)?)?);
                 return Some(format!("{a}-{b}"));
             }
-            if let Some(e) = o.get("elem") {
-                return element_text(e.get("val")?);
-            }
-            if let Some(j) = o.get("jump") {
-                return Some(format!("jump {}", j.get("target")?.as_str()?));
-            }
-            if let Some(g) = o.get("goto") {
-                return Some(format!("goto {}", g.get("target")?.as_str()?));
+            if let Some(Value::Array(parts)) = o.get("concat") {
+                let texts: Option<Vec<String>> = parts.iter().map(raw_text).collect();
+                return texts.map(|t| t.join(" . "));
             }
             None
         }
@@ -48,11 +42,86 @@ pub fn element_text(v: &Value) -> Option<String> {
     }
 }
 
-fn map_element(v: &Value) -> Option<String> {
+/// An address or prefix value.
+fn net(v: &Value) -> Option<IpNet> {
+    match v {
+        Value::String(s) => s.parse::<IpAddr>().ok().map(IpNet::from),
+        Value::Object(o) => {
+            let p = o.get("prefix")?;
+            let addr: IpAddr = p.get("addr")?.as_str()?.parse().ok()?;
+            let len = u8::try_from(p.get("len")?.as_u64()?).ok()?;
+            IpNet::new(addr, len).ok()
+        }
+        _ => None,
+    }
+}
+
+/// A map verdict value.
+fn verdict(v: &Value) -> Option<Verdict> {
+    let o = v.as_object()?;
+    let target = |k: &str| Some(o.get(k)?.get("target")?.as_str()?.to_string());
+    if let Some(t) = target("jump") {
+        return Some(Verdict::Jump(t));
+    }
+    if let Some(t) = target("goto") {
+        return Some(Verdict::Goto(t));
+    }
+    match () {
+        _ if o.contains_key("accept") => Some(Verdict::Accept),
+        _ if o.contains_key("drop") => Some(Verdict::Drop),
+        _ if o.contains_key("return") => Some(Verdict::Return),
+        _ => None,
+    }
+}
+
+/// The element a set value stands for; what felix does not model is kept
+/// as nft text.
+pub fn set_elem(v: &Value) -> Option<Elem> {
+    if let Some(inner) = v.get("elem") {
+        return set_elem(inner.get("val")?);
+    }
+    if let Some(n) = net(v) {
+        return Some(Elem::Net(n));
+    }
+    if let Some(Value::Array(parts)) = v.get("concat") {
+        match parts.as_slice() {
+            [addr, proto, port] => {
+                let ip: Option<IpAddr> = addr.as_str().and_then(|a| a.parse().ok());
+                let proto = proto
+                    .as_str()
+                    .and_then(proto_number)
+                    .or_else(|| proto.as_u64().and_then(|n| u8::try_from(n).ok()));
+                let port = port.as_u64().and_then(|p| u16::try_from(p).ok());
+                if let (Some(ip), Some(proto), Some(port)) = (ip, proto, port) {
+                    return Some(Elem::AddrProtoPort(ip, proto, port));
+                }
+            }
+            [Value::String(iface), addr] => match (net(addr), addr) {
+                (Some(n), Value::String(_)) => {
+                    return Some(Elem::IfaceAddr(iface.clone(), n.addr()));
+                }
+                (Some(n), _) => return Some(Elem::IfaceNet(iface.clone(), n)),
+                (None, _) => {}
+            },
+            _ => {}
+        }
+    }
+    raw_text(v).map(Elem::Raw)
+}
+
+fn map_elem(v: &Value) -> Option<Elem> {
     let pair = v.as_array()?;
-    let key = element_text(pair.first()?)?;
-    let val = element_text(pair.get(1)?)?;
-    Some(format!("\"{key}\" : {val}"))
+    let key = pair.first()?;
+    let key = key
+        .get("elem")
+        .and_then(|e| e.get("val"))
+        .unwrap_or(key)
+        .as_str()?;
+    let val = pair.get(1)?;
+    match verdict(val) {
+        Some(v) => Some(Elem::IfaceVerdict(key.to_string(), v)),
+        None => Some(Elem::Raw(format!("\"{key}\" : {}", raw_text(val)?))),
+    }
 }
 
 /// Parses the JSON dump of the table.
@@ -73,16 +142,10 @@ pub fn parse(json: &str) -> Result<Actual, DumpError> {
             "set" | "map" => {
                 let is_map = kind == "map";
                 let elems = body.get("elem").and_then(Value::as_array);
-                let set: BTreeSet<String> = elems
+                let set: BTreeSet<Elem> = elems
                     .into_iter()
                     .flatten()
-                    .filter_map(|e| {
-                        if is_map {
-                            map_element(e)
-                        } else {
-                            element_text(e)
-                        }
-                    })
+                    .filter_map(|e| if is_map { map_elem(e) } else { set_elem(e) })
                     .collect();
                 if is_map {
                     actual.maps.insert(name.to_string());
@@ -135,10 +198,12 @@ mod tests {
           {"rule":{"family":"inet","table":"terrace","chain":"wo-tra","handle":7,"expr":[]}}]}"#;
         let a = parse(json).unwrap();
         assert!(a.exists);
-        let s1: Vec<&str> = a.sets["s1"].iter().map(String::as_str).collect();
+        let s1: Vec<String> = a.sets["s1"].iter().map(ToString::to_string).collect();
         assert_eq!(s1, ["10.0.0.0/24", "10.0.1.5"]);
-        assert!(a.sets["np"].contains("10.0.0.1 . tcp . 80"));
-        assert!(a.sets["wl-from"].contains("\"tra\" : jump wo-tra"));
+        let np = Elem::AddrProtoPort("10.0.0.1".parse().unwrap(), 6, 80);
+        assert!(a.sets["np"].contains(&np));
+        let jump = Elem::IfaceVerdict("tra".into(), Verdict::Jump("wo-tra".into()));
+        assert!(a.sets["wl-from"].contains(&jump));
         assert!(a.maps.contains("wl-from") && !a.maps.contains("s1"));
         assert_eq!(a.chains["wo-tra"].hash.as_deref(), Some("th:1"));
         assert_eq!(a.chains["wo-tra"].rules, 2);

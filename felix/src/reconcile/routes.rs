@@ -1,11 +1,12 @@
 //! The route reconciler: felix's routes (protocol [`ROUTE_PROTOCOL`]) in the
-//! main table, dumped, diffed and fixed over one rtnetlink socket with many
-//! requests in flight (batched), never touching routes of other protocols.
+//! main table, diffed against what felix last installed (or, on resyncs,
+//! against a dump) and fixed in batches of raw rtnetlink messages, never
+//! touching routes of other protocols.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::packet_route::route::{
@@ -13,12 +14,10 @@ use rtnetlink::packet_route::route::{
 };
 use rtnetlink::{Handle, RouteMessageBuilder};
 
+use super::route_batch::RouteSocket;
 use super::routes_diff::{KernelRoute, RouteOp, diff, resolve};
 use crate::ROUTE_PROTOCOL;
 use crate::calc::RouteSpec;
-
-/// Requests in flight on the netlink socket at once.
-const IN_FLIGHT: usize = 512;
 
 /// Why the route reconciler failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,10 +45,16 @@ pub enum RouteError {
     },
 }
 
-/// An rtnetlink connection in the current network namespace.
-#[derive(Debug, Clone)]
+/// rtnetlink in the current network namespace, and what felix installed.
+#[derive(Debug)]
 pub struct Routes {
     handle: Handle,
+    batch: RouteSocket,
+    /// Interface indexes as last seen.
+    ifindex: BTreeMap<String, u32>,
+    /// felix's routes as last installed; `None` until a dump, or after a
+    /// failure.
+    installed: Option<BTreeSet<KernelRoute>>,
 }
 
 impl Routes {
@@ -57,7 +62,12 @@ impl Routes {
     pub fn connect() -> Result<Self, RouteError> {
         let (conn, handle, _) = rtnetlink::new_connection().map_err(RouteError::Socket)?;
         tokio::spawn(conn);
-        Ok(Self { handle })
+        Ok(Self {
+            handle,
+            batch: RouteSocket::open().map_err(RouteError::Socket)?,
+            ifindex: BTreeMap::new(),
+            installed: None,
+        })
     }
 
     /// Interface name → index.
@@ -106,63 +116,47 @@ impl Routes {
         Ok(out)
     }
 
-    /// Applies `ops`, many in flight at once; every op is tried.
-    pub async fn apply(&self, ops: &[RouteOp]) -> Result<(), RouteError> {
-        let results: Vec<Result<(), String>> = stream::iter(ops.iter().copied())
-            .map(|op| self.one(op))
-            .buffer_unordered(IN_FLIGHT)
-            .collect()
-            .await;
-        let errors: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-        match errors.first() {
-            None => Ok(()),
-            Some(first) => Err(RouteError::Apply {
-                failed: errors.len(),
+    /// Applies `ops` in batches; every op is tried.
+    pub fn apply(&self, ops: &[RouteOp]) -> Result<(), RouteError> {
+        match self.batch.apply(ops).map_err(RouteError::Socket)? {
+            Ok(()) => Ok(()),
+            Err(f) => Err(RouteError::Apply {
+                failed: f.failed,
                 total: ops.len(),
-                first: (*first).clone(),
+                first: f.first,
             }),
         }
     }
 
-    async fn one(&self, op: RouteOp) -> Result<(), String> {
-        match op {
-            RouteOp::Replace(r) => {
-                let msg = message(r);
-                self.handle.route().add(msg).replace().execute().await
-            }
-            RouteOp::Delete(r) => self.handle.route().del(message(r)).execute().await,
-        }
-        .or_else(|e| match (op, &e) {
-            // Deleting something already gone is success.
-            (RouteOp::Delete(_), rtnetlink::Error::NetlinkError(m))
-                if m.raw_code() == -libc_esrch() =>
-            {
-                Ok(())
-            }
-            _ => Err(format!("{op:?}: {e}")),
-        })
-    }
-
-    /// Dump, diff, apply. Returns the operations performed.
+    /// Brings felix's routes to `desired`. `full` dumps links and routes
+    /// first (resyncs, new interfaces); otherwise the diff is against what
+    /// felix last installed. Returns the operations performed.
     pub async fn reconcile(
-        &self,
+        &mut self,
         desired: &BTreeSet<RouteSpec>,
+        full: bool,
     ) -> Result<Vec<RouteOp>, RouteError> {
-        let links = self.links().await?;
-        let want = resolve(desired, &links);
-        let have = self.dump().await?;
+        let unknown_iface = desired
+            .iter()
+            .filter_map(|r| r.iface.as_ref())
+            .any(|i| !self.ifindex.contains_key(i));
+        if full || unknown_iface || self.installed.is_none() {
+            self.ifindex = self.links().await?;
+        }
+        let have = match (&self.installed, full) {
+            (Some(have), false) => have.clone(),
+            _ => self.dump().await?,
+        };
+        let want = resolve(desired, &self.ifindex);
         let ops = diff(&want, &have);
+        self.installed = None;
         if !ops.is_empty() {
             tracing::debug!(ops = ops.len(), "applying route delta");
-            self.apply(&ops).await?;
+            self.apply(&ops)?;
         }
+        self.installed = Some(want);
         Ok(ops)
     }
-}
-
-/// ESRCH: "no such process", netlink's answer to deleting a missing route.
-fn libc_esrch() -> i32 {
-    3
 }
 
 /// The netlink message for a route of ours.

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::endpoint::{Endpoint, EndpointKey};
 use super::store::Evaluator;
-use crate::model::NetworkSet;
+use crate::model::{Namespace, NetworkSet, Profile};
 use crate::selector::{NAMESPACE_LABEL, Selector};
 
 /// Something a selector picked out.
@@ -42,32 +42,12 @@ impl Evaluator {
     /// (earlier profiles win), overridden by its own labels, plus
     /// `projectcalico.org/namespace` for workloads.
     pub fn effective_labels(&self, ep: &Endpoint) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
-        for name in ep.profiles.iter().rev() {
-            if let Some(p) = self.profile(name) {
-                out.extend(
-                    p.labels_to_apply
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone())),
-                );
-            }
-        }
-        out.extend(ep.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if let Some(ns) = &ep.key.namespace {
-            out.insert(NAMESPACE_LABEL.to_string(), ns.clone());
-        }
-        out
+        effective_labels_with(ep, |name| self.profile(name))
     }
 
     /// A namespace's labels as `namespaceSelector` sees them.
     pub fn namespace_labels(&self, ns: &str) -> BTreeMap<String, String> {
-        let mut out = self
-            .namespace(ns)
-            .map(|n| n.labels.clone())
-            .unwrap_or_default();
-        out.insert(NAMESPACE_NAME_LABEL.to_string(), ns.to_string());
-        out.insert(K8S_NAMESPACE_NAME_LABEL.to_string(), ns.to_string());
-        out
+        namespace_labels_of(ns, self.namespace(ns))
     }
 
     /// Endpoints and network sets whose labels `selector` matches (what
@@ -90,11 +70,7 @@ impl Evaluator {
     /// A network set's labels as rule selectors see them (its own, plus
     /// `projectcalico.org/namespace` for a namespaced set).
     pub fn network_set_labels(&self, set: &NetworkSet) -> BTreeMap<String, String> {
-        let mut labels = set.labels.clone();
-        if let Some(ns) = &set.namespace {
-            labels.insert(NAMESPACE_LABEL.to_string(), ns.clone());
-        }
-        labels
+        network_set_labels(set)
     }
 
     /// The endpoint (if any) and the network sets that carry `addr`.
@@ -114,15 +90,54 @@ impl Evaluator {
             .network_sets()
             .filter(|s| s.nets.iter().any(|n| n.contains(&addr)))
         {
-            let mut labels = set.labels.clone();
-            if let Some(ns) = &set.namespace {
-                labels.insert(NAMESPACE_LABEL.to_string(), ns.clone());
-            }
             out.push(Entity {
                 namespace: set.namespace.as_deref(),
-                labels,
+                labels: network_set_labels(set),
             });
         }
         out
     }
+}
+
+/// An endpoint's effective labels, with `profile` looking profiles up by
+/// name: their `labelsToApply` (earlier profiles win), overridden by the
+/// endpoint's own labels, plus `projectcalico.org/namespace` for workloads.
+pub fn effective_labels_with<'a>(
+    ep: &Endpoint,
+    profile: impl Fn(&str) -> Option<&'a Profile>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for name in ep.profiles.iter().rev() {
+        if let Some(p) = profile(name) {
+            out.extend(
+                p.labels_to_apply
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+        }
+    }
+    out.extend(ep.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if let Some(ns) = &ep.key.namespace {
+        out.insert(NAMESPACE_LABEL.to_string(), ns.clone());
+    }
+    out
+}
+
+/// Namespace `name`'s labels as `namespaceSelector` sees them: those of its
+/// resource (if any) plus the two name labels every namespace carries.
+pub fn namespace_labels_of(name: &str, ns: Option<&Namespace>) -> BTreeMap<String, String> {
+    let mut out = ns.map(|n| n.labels.clone()).unwrap_or_default();
+    out.insert(NAMESPACE_NAME_LABEL.to_string(), name.to_string());
+    out.insert(K8S_NAMESPACE_NAME_LABEL.to_string(), name.to_string());
+    out
+}
+
+/// A network set's labels as rule selectors see them (its own, plus
+/// `projectcalico.org/namespace` for a namespaced set).
+pub fn network_set_labels(set: &NetworkSet) -> BTreeMap<String, String> {
+    let mut labels = set.labels.clone();
+    if let Some(ns) = &set.namespace {
+        labels.insert(NAMESPACE_LABEL.to_string(), ns.clone());
+    }
+    labels
 }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use super::endpoint::{Endpoint, EndpointKey};
 use super::flow::{Flow, FlowEnd};
 use super::matching::{EndCtx, PacketCtx};
+use super::ordering::order_tiers;
 use super::trace::{Decision, Direction, Trace};
 use super::walk;
 use crate::model::{Namespace, NetworkSet, Policy, Profile, Resource, Tier};
@@ -130,16 +131,7 @@ impl Evaluator {
 
     /// Tiers in evaluation order: by order (unset last), then name.
     pub fn ordered_tiers(&self) -> Vec<Tier> {
-        let mut tiers: Vec<Tier> = self.tiers.values().cloned().collect();
-        if !self.tiers.contains_key(crate::model::DEFAULT_TIER) {
-            tiers.push(Tier::default_tier());
-        }
-        tiers.sort_by(|a, b| {
-            order_key(a.order)
-                .total_cmp(&order_key(b.order))
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        tiers
+        order_tiers(self.tiers.values())
     }
 
     /// Judges a flow: egress at the source endpoint, ingress at the
@@ -217,11 +209,6 @@ impl Evaluator {
     fn owner_of(&self, addr: IpAddr) -> Option<&Endpoint> {
         self.endpoints.values().find(|e| e.ips.contains(&addr))
     }
-}
-
-/// Unset orders sort after every number.
-pub(crate) fn order_key(order: Option<f64>) -> f64 {
-    order.unwrap_or(f64::INFINITY)
 }
 
 /// Chooses the addresses of both ends, of one IP family.

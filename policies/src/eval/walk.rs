@@ -2,7 +2,8 @@
 
 use super::endpoint::Endpoint;
 use super::matching::{PacketCtx, rule_matches};
-use super::store::{Evaluator, order_key};
+use super::ordering::{policy_applies, policy_order};
+use super::store::Evaluator;
 use super::trace::{DecidedBy, Decision, Direction, PolicyRef, Verdict};
 use crate::model::{Action, Policy, Rule, Tier, TierDefaultAction};
 
@@ -39,28 +40,13 @@ fn run_rules(
 
 /// True when `policy` applies to `ep` in direction `dir`.
 pub(crate) fn applies(ev: &Evaluator, policy: &Policy, ep: &Endpoint, dir: Direction) -> bool {
-    let wants = match dir {
-        Direction::Ingress => policy.types.ingress,
-        Direction::Egress => policy.types.egress,
-    };
-    if !wants {
-        return false;
-    }
-    if let Some(ns) = &policy.namespace
-        && ep.key.namespace.as_ref() != Some(ns)
-    {
-        return false;
-    }
-    if let Some(ns_sel) = &policy.namespace_selector {
-        let ok = match &ep.key.namespace {
-            Some(ns) => ns_sel.matches(&ev.namespace_labels(ns)),
-            None => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    policy.selector.matches(&ev.effective_labels(ep))
+    policy_applies(
+        policy,
+        ep.key.namespace.as_deref(),
+        &ev.effective_labels(ep),
+        |ns| ev.namespace_labels(ns),
+        dir,
+    )
 }
 
 /// Applicable policies of one tier, in order.
@@ -74,11 +60,7 @@ fn tier_policies<'a>(
         .policies()
         .filter(|p| p.tier == tier && applies(ev, p, ep, dir))
         .collect();
-    pols.sort_by(|a, b| {
-        order_key(a.order)
-            .total_cmp(&order_key(b.order))
-            .then_with(|| a.qualified_name().cmp(&b.qualified_name()))
-    });
+    pols.sort_by(|a, b| policy_order(a, b));
     pols
 }
 

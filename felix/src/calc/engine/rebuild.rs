@@ -1,0 +1,141 @@
+//! The whole plan from the world: the first plan, and after changes that
+//! reach too far to follow incrementally.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ipnet::IpNet;
+use policies::eval::{Direction, EndpointKey, namespace_labels_of, policy_applies};
+
+use super::order::PolicyOrder;
+use super::{Applicable, Changes, Engine, is_programmed, ns_lookup};
+use crate::calc::entities::{EntityRef, Labels, all_entities};
+use crate::calc::plan::{Plan, PolicyPlan, RouteSpec};
+use crate::calc::sets::Family;
+use crate::calc::world::{EndpointKind, World};
+
+impl Engine {
+    /// Recomputes every index and the plan from the world.
+    pub(super) fn rebuild(&mut self) {
+        self.entities = all_entities(&self.world);
+        self.namespaces = self
+            .world
+            .namespaces
+            .iter()
+            .map(|(name, ns)| (name.clone(), namespace_labels_of(name, Some(ns))))
+            .collect();
+        self.order = PolicyOrder::of(&self.world);
+        self.locals = self.all_applicable();
+        self.plan = Plan {
+            settings: self.world.settings.clone(),
+            ..Plan::default()
+        };
+        self.policy_users.clear();
+        self.profile_users.clear();
+        self.owner_sets.clear();
+        self.sets.clear();
+        let (mut policies, mut profiles) = (BTreeSet::new(), BTreeSet::new());
+        let keys: Vec<EndpointKey> = self.locals.keys().cloned().collect();
+        for key in keys {
+            if let Some(p) = self.endpoint_plan(&key) {
+                self.count_uses(&p, 1, &mut policies, &mut profiles);
+                if let Some(displaced) = self.plan.endpoints.insert(p.iface.clone(), p) {
+                    self.count_uses(&displaced, -1, &mut policies, &mut profiles);
+                }
+            }
+        }
+        for (key, [i, e]) in &self.policy_users {
+            if let Some(p) = self.world.policies.get(key).filter(|_| *i > 0 || *e > 0) {
+                let pp = PolicyPlan {
+                    policy: p.clone(),
+                    ingress: *i > 0,
+                    egress: *e > 0,
+                };
+                self.plan.policies.insert(key.clone(), pp);
+            }
+        }
+        for (name, users) in &self.profile_users {
+            if let Some(p) = self.world.profiles.get(name).filter(|_| *users > 0) {
+                self.plan.profiles.insert(name.clone(), p.clone());
+            }
+        }
+        self.register_all_needs();
+        self.fill_all_members();
+        let mut ignored = Changes::default();
+        self.refresh_pools(&mut ignored);
+        self.refresh_kernel_state(&mut ignored);
+    }
+
+    /// Applicable policies of every local endpoint; endpoints with the same
+    /// namespace and labels are evaluated once.
+    fn all_applicable(&self) -> BTreeMap<EndpointKey, Applicable> {
+        let mut classes: BTreeMap<(&Option<String>, &Labels), Vec<&EndpointKey>> = BTreeMap::new();
+        for (key, local) in &self.world.endpoints {
+            if !is_programmed(&self.world, local) {
+                continue;
+            }
+            if let Some(e) = self.entities.get(&EntityRef::Endpoint(key.clone())) {
+                classes
+                    .entry((&e.namespace, &e.labels))
+                    .or_default()
+                    .push(key);
+            }
+        }
+        let ns_labels = ns_lookup(&self.namespaces);
+        let mut out = BTreeMap::new();
+        for ((ns, labels), keys) in classes {
+            let mut app = Applicable::default();
+            for (pk, policy) in &self.world.policies {
+                let applies = |dir| policy_applies(policy, ns.as_deref(), labels, &ns_labels, dir);
+                if applies(Direction::Ingress) {
+                    app.ingress.insert(pk.clone());
+                }
+                if applies(Direction::Egress) {
+                    app.egress.insert(pk.clone());
+                }
+            }
+            for key in keys {
+                out.insert(key.clone(), app.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Routes and sysctls: a /32 (/128) per workload address on its interface
+/// with Calico's interface settings, and a blackhole per owned block.
+pub(super) fn kernel_state(
+    plan: &Plan,
+    world: &World,
+) -> (BTreeSet<RouteSpec>, BTreeMap<String, String>) {
+    let mut routes = BTreeSet::new();
+    let mut sysctls = BTreeMap::new();
+    for ep in plan.endpoints.values() {
+        if ep.kind != EndpointKind::Workload {
+            continue;
+        }
+        let iface = &ep.iface;
+        for net in &ep.addresses {
+            routes.insert(RouteSpec {
+                dst: IpNet::from(net.addr()),
+                iface: Some(iface.clone()),
+            });
+        }
+        let mut set = |path: String, value: &str| {
+            sysctls.insert(path, value.to_string());
+        };
+        set(format!("net/ipv4/conf/{iface}/proxy_arp"), "1");
+        set(format!("net/ipv4/neigh/{iface}/proxy_delay"), "0");
+        set(format!("net/ipv4/conf/{iface}/forwarding"), "1");
+        if ep.addresses.iter().any(|n| Family::of(n) == Family::V6) {
+            set(format!("net/ipv6/conf/{iface}/proxy_ndp"), "1");
+            set(format!("net/ipv6/conf/{iface}/forwarding"), "1");
+        }
+    }
+    for block in world.blocks.values() {
+        routes.insert(RouteSpec {
+            dst: block.trunc(),
+            iface: None,
+        });
+    }
+    (routes, sysctls)
+}
