@@ -10,7 +10,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use super::nft_dump::{self, DumpError};
-use crate::nft::netlink::{BatchError, NfSocket, encode};
+use std::sync::{Arc, Mutex};
+
+use crate::nft::netlink::{Batch, BatchError, NfSocket, encode};
 use crate::nft::{Actual, Delta, DeltaSummary, Table, full_delta};
 
 /// Why the nft reconciler failed.
@@ -58,6 +60,8 @@ pub struct NftRunner {
     argv: Vec<String>,
     netlink: bool,
     netns: Option<String>,
+    /// The netlink socket, opened on first use and dropped after a failure.
+    socket: Arc<Mutex<Option<NfSocket>>>,
 }
 
 impl Default for NftRunner {
@@ -66,6 +70,7 @@ impl Default for NftRunner {
             argv: vec!["nft".to_string()],
             netlink: true,
             netns: None,
+            socket: Arc::default(),
         }
     }
 }
@@ -79,6 +84,7 @@ impl NftRunner {
                 .to_vec(),
             netlink: true,
             netns: Some(ns.to_string()),
+            socket: Arc::default(),
         }
     }
 
@@ -162,15 +168,29 @@ impl NftRunner {
         if self.netlink
             && let Some(batch) = encode(delta, &kind_of, 1)
         {
-            let socket = match &self.netns {
-                None => NfSocket::open()?,
-                Some(ns) => NfSocket::open_in(&std::path::Path::new("/var/run/netns").join(ns))?,
-            };
-            socket.apply(&batch)?;
+            self.send(&batch)?;
             return Ok(Path::Netlink);
         }
         self.apply(&delta.render()).await?;
         Ok(Path::Nft)
+    }
+
+    /// Sends a batch on the (cached) netlink socket.
+    fn send(&self, batch: &Batch) -> Result<(), BatchError> {
+        // A poisoned lock only means an earlier send panicked; the socket
+        // is dropped below on any failure anyway.
+        let mut slot = self.socket.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(match &self.netns {
+                None => NfSocket::open()?,
+                Some(ns) => NfSocket::open_in(&std::path::Path::new("/var/run/netns").join(ns))?,
+            });
+        }
+        let result = slot.as_ref().map_or(Ok(()), |s| s.apply(batch));
+        if result.is_err() {
+            *slot = None;
+        }
+        result
     }
 
     /// Dump, diff and apply: the kernel ends up holding `desired`.

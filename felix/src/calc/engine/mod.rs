@@ -25,11 +25,14 @@ use policies::eval::{Direction, EndpointKey, namespace_labels_of, policy_applies
 use policies::model::{Policy, Resource};
 
 use super::entities::{Entity, EntityRef, Labels, ScopedName, entity};
-use super::plan::{EndpointPlan, Plan, PolicyKey, PolicyPlan};
+use super::plan::{EndpointPlan, Plan, PolicyKey, PolicyPlan, RouteSpec};
 use super::settings::Settings;
 use super::world::{LocalEndpoint, Pool, World};
 use order::{PolicyOrder, dir_plan};
 use sets::SetState;
+
+/// Changed records above which a commit rebuilds the plan instead.
+const BURST: usize = 256;
 
 /// Which parts of the plan a commit changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -233,7 +236,9 @@ impl Engine {
     /// Brings the plan up to date with every change since the last commit.
     pub fn commit(&mut self) -> Changes {
         let pending = std::mem::take(&mut self.pending);
-        if pending.full {
+        // Following a burst record by record costs more than starting over.
+        let burst = pending.endpoints.len() + pending.policies.len() + pending.network_sets.len();
+        if pending.full || burst > BURST {
             self.rebuild();
             return Changes {
                 full: true,
@@ -279,8 +284,8 @@ impl Engine {
         if pending.pools {
             self.refresh_pools(&mut ch);
         }
-        if !touched.is_empty() || pending.blocks {
-            self.refresh_kernel_state(&mut ch);
+        if pending.blocks {
+            self.refresh_blocks(&mut ch);
         }
         ch
     }
@@ -408,15 +413,19 @@ impl Engine {
         if let Some(o) = &old {
             self.count_uses(o, -1, policies, profiles);
             self.plan.endpoints.remove(&o.iface);
+            self.remove_kernel_state(o, ch);
             ch.endpoints.insert(o.iface.clone());
         }
         if let Some(n) = new {
             self.count_uses(&n, 1, policies, profiles);
             ch.endpoints.insert(n.iface.clone());
-            if let Some(displaced) = self.plan.endpoints.insert(n.iface.clone(), n) {
+            if let Some(displaced) = self.plan.endpoints.remove(&n.iface) {
                 // Two endpoints claim one interface: the later record wins.
                 self.count_uses(&displaced, -1, policies, profiles);
+                self.remove_kernel_state(&displaced, ch);
             }
+            self.add_kernel_state(&n, ch);
+            self.plan.endpoints.insert(n.iface.clone(), n);
         }
     }
 
@@ -494,14 +503,35 @@ impl Engine {
         self.set_owner_needs(RuleOwner::Profile(name.to_string()), needs, ch);
     }
 
-    /// Routes and sysctls of every programmed workload, and the blackholes
-    /// of owned blocks (cheap: linear in local endpoints).
-    fn refresh_kernel_state(&mut self, ch: &mut Changes) {
-        let (routes, sysctls) = rebuild::kernel_state(&self.plan, &self.world);
-        ch.routes = routes != self.plan.routes;
-        ch.sysctls = sysctls != self.plan.sysctls;
-        self.plan.routes = routes;
-        self.plan.sysctls = sysctls;
+    /// Adds an endpoint plan's routes and sysctls to the plan.
+    fn add_kernel_state(&mut self, p: &EndpointPlan, ch: &mut Changes) {
+        let (routes, sysctls) = rebuild::endpoint_kernel_state(p);
+        ch.routes |= !routes.is_empty();
+        ch.sysctls |= !sysctls.is_empty();
+        self.plan.routes.extend(routes);
+        self.plan.sysctls.extend(sysctls);
+    }
+
+    /// Takes an endpoint plan's routes and sysctls out of the plan.
+    fn remove_kernel_state(&mut self, p: &EndpointPlan, ch: &mut Changes) {
+        let (routes, sysctls) = rebuild::endpoint_kernel_state(p);
+        for r in &routes {
+            ch.routes |= self.plan.routes.remove(r);
+        }
+        for (k, _) in &sysctls {
+            ch.sysctls |= self.plan.sysctls.remove(k).is_some();
+        }
+    }
+
+    /// The blackholes of owned blocks.
+    fn refresh_blocks(&mut self, ch: &mut Changes) {
+        let want = rebuild::block_routes(&self.world);
+        let have: BTreeSet<RouteSpec> = self.plan.routes.iter().filter(|r| r.iface.is_none()).cloned().collect();
+        if want != have {
+            ch.routes = true;
+            self.plan.routes.retain(|r| r.iface.is_some());
+            self.plan.routes.extend(want);
+        }
     }
 }
 

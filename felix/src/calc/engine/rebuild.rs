@@ -9,7 +9,7 @@ use policies::eval::{Direction, EndpointKey, namespace_labels_of, policy_applies
 use super::order::PolicyOrder;
 use super::{Applicable, Changes, Engine, is_programmed, ns_lookup};
 use crate::calc::entities::{EntityRef, Labels, all_entities};
-use crate::calc::plan::{Plan, PolicyPlan, RouteSpec};
+use crate::calc::plan::{EndpointPlan, Plan, PolicyPlan, RouteSpec};
 use crate::calc::sets::Family;
 use crate::calc::world::{EndpointKind, World};
 
@@ -62,7 +62,11 @@ impl Engine {
         self.fill_all_members();
         let mut ignored = Changes::default();
         self.refresh_pools(&mut ignored);
-        self.refresh_kernel_state(&mut ignored);
+        let plans: Vec<EndpointPlan> = self.plan.endpoints.values().cloned().collect();
+        for p in &plans {
+            self.add_kernel_state(p, &mut ignored);
+        }
+        self.refresh_blocks(&mut ignored);
     }
 
     /// Applicable policies of every local endpoint; endpoints with the same
@@ -101,41 +105,42 @@ impl Engine {
     }
 }
 
-/// Routes and sysctls: a /32 (/128) per workload address on its interface
-/// with Calico's interface settings, and a blackhole per owned block.
-pub(super) fn kernel_state(
-    plan: &Plan,
-    world: &World,
-) -> (BTreeSet<RouteSpec>, BTreeMap<String, String>) {
-    let mut routes = BTreeSet::new();
-    let mut sysctls = BTreeMap::new();
-    for ep in plan.endpoints.values() {
-        if ep.kind != EndpointKind::Workload {
-            continue;
-        }
-        let iface = &ep.iface;
-        for net in &ep.addresses {
-            routes.insert(RouteSpec {
-                dst: IpNet::from(net.addr()),
-                iface: Some(iface.clone()),
-            });
-        }
-        let mut set = |path: String, value: &str| {
-            sysctls.insert(path, value.to_string());
-        };
-        set(format!("net/ipv4/conf/{iface}/proxy_arp"), "1");
-        set(format!("net/ipv4/neigh/{iface}/proxy_delay"), "0");
-        set(format!("net/ipv4/conf/{iface}/forwarding"), "1");
-        if ep.addresses.iter().any(|n| Family::of(n) == Family::V6) {
-            set(format!("net/ipv6/conf/{iface}/proxy_ndp"), "1");
-            set(format!("net/ipv6/conf/{iface}/forwarding"), "1");
-        }
+/// An endpoint's routes and sysctls: for a workload a /32 (/128) per
+/// address on its interface and Calico's interface settings; none for host
+/// endpoints.
+pub(super) fn endpoint_kernel_state(ep: &EndpointPlan) -> (Vec<RouteSpec>, Vec<(String, String)>) {
+    if ep.kind != EndpointKind::Workload {
+        return (Vec::new(), Vec::new());
     }
-    for block in world.blocks.values() {
-        routes.insert(RouteSpec {
-            dst: block.trunc(),
-            iface: None,
-        });
+    let iface = &ep.iface;
+    let routes = ep
+        .addresses
+        .iter()
+        .map(|net| RouteSpec {
+            dst: IpNet::from(net.addr()),
+            iface: Some(iface.clone()),
+        })
+        .collect();
+    let mut sysctls = vec![
+        (format!("net/ipv4/conf/{iface}/proxy_arp"), "1".to_string()),
+        (format!("net/ipv4/neigh/{iface}/proxy_delay"), "0".to_string()),
+        (format!("net/ipv4/conf/{iface}/forwarding"), "1".to_string()),
+    ];
+    if ep.addresses.iter().any(|n| Family::of(n) == Family::V6) {
+        sysctls.push((format!("net/ipv6/conf/{iface}/proxy_ndp"), "1".to_string()));
+        sysctls.push((format!("net/ipv6/conf/{iface}/forwarding"), "1".to_string()));
     }
     (routes, sysctls)
+}
+
+/// A blackhole route per owned block.
+pub(super) fn block_routes(world: &World) -> BTreeSet<RouteSpec> {
+    world
+        .blocks
+        .values()
+        .map(|b| RouteSpec {
+            dst: b.trunc(),
+            iface: None,
+        })
+        .collect()
 }
