@@ -297,6 +297,9 @@ impl Podman {
             &rootfs,
         ];
         args.extend_from_slice(spec.command);
+        let networks = self.layout.networks(host);
+        std::fs::create_dir_all(&networks)
+            .map_err(io(format!("failed to create {}", networks.display())))?;
         // Recorded before the attempt: a half-made container is removed too.
         lock(&self.started).push(Started {
             name: spec.name.to_owned(),
