@@ -95,8 +95,8 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     let topology = Topology::from_yaml(TOPOLOGY).context("embedded topology is invalid")?;
     println!(
         "Terrace lab: three hosts in two racks behind an FRR top-of-rack router, each running \
-         felix, confd and bgpd;\na three-tier app attached through the CNI plugin; policy applied \
-         with netctl.\n"
+         felix, confd and bgpd;\na three-tier app in containers (podman's, where podman works) \
+         attached through the CNI plugin; policy applied with netctl.\n"
     );
     println!("{}", topology.description);
     let removed = step("[1/10] removing what earlier runs left", || {
@@ -159,9 +159,10 @@ fn bring_up(lab: &mut Lab, topology: &Topology, opts: &Options) -> anyhow::Resul
         let label = format!("[6/10] {}: confd (registers the Node), bgpd, felix", h.name);
         hosts.push(step(&label, || services::start_host(lab, paths, h, &url))?);
     }
-    let mode = step("[7/10] container runtime: is podman usable here?", || {
-        choose_mode(lab, paths, opts.containers)
-    })?;
+    let mode = step(
+        "[7/10] container runtime (podman, if it works here)",
+        || choose_mode(lab, paths, opts.containers),
+    )?;
     println!("      {mode}");
     let containers = match &mode {
         Mode::Podman => {
