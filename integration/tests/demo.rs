@@ -110,22 +110,23 @@ fn check(stdout: &str) {
     }
 }
 
+/// The text after the first `start` in `stdout`, up to the next `end`.
+fn between<'a>(stdout: &'a str, start: &str, end: &str) -> &'a str {
+    stdout
+        .split(start)
+        .nth(1)
+        .and_then(|s| s.split(end).next())
+        .unwrap_or_else(|| panic!("no {start:?}...{end:?} in:\n{stdout}"))
+}
+
 /// The run's `<pid>-<n>` (from `tlab-<pid>-<n>-*` in step 2).
 fn run_prefix(stdout: &str) -> &str {
-    stdout
-        .split("(tlab-")
-        .nth(1)
-        .and_then(|s| s.split("-*)").next())
-        .unwrap()
+    between(stdout, "(tlab-", "-*)")
 }
 
 /// The lab's temp dir (where the ToR's vty socket and podman live).
 fn lab_dir(stdout: &str) -> &str {
-    stdout
-        .split("--vty_socket ")
-        .nth(1)
-        .and_then(|s| s.split("/frr-tor").next())
-        .unwrap()
+    between(stdout, "--vty_socket ", "/frr-tor")
 }
 
 /// Nothing of the lab is left: namespaces, temp dir.
@@ -179,11 +180,7 @@ fn check_podman(stdout: &str) {
     }
     let cgroup = format!("tlab-{}-podman", run_prefix(stdout));
     assert!(cgroups::trees(&cgroup).is_empty(), "{cgroup} left");
-    let netns = stdout
-        .split("nsenter --net=")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .unwrap();
+    let netns = between(stdout, "nsenter --net=", " ");
     assert!(netns.contains("/netns-"), "a podman namespace: {netns}");
     assert!(!Path::new(netns).exists(), "{netns} left");
     assert_eq!(cni_results_of(&ids), Vec::<String>::new());
@@ -217,11 +214,7 @@ fn quickstart_commands() -> Vec<String> {
 /// putting this run's names and paths in place of the doc's).
 fn check_quickstart(stdout: &str, dir: &Path) {
     let (prefix, lab_dir) = (run_prefix(stdout), lab_dir(stdout));
-    let netns = stdout
-        .split("nsenter --net=/run/netns/")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .unwrap();
+    let netns = between(stdout, "nsenter --net=/run/netns/", " ");
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_lab-demo")).parent().unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -289,48 +282,46 @@ impl Drop for Down<'_> {
     }
 }
 
-/// `podman ARGS` on the installation of a kept lab.
-fn podman(layout: &Layout, args: &[&str]) -> String {
-    let out = Command::new("podman")
-        .arg("--root")
-        .arg(layout.root())
-        .arg("--runroot")
-        .arg(layout.runroot())
-        .args(args)
-        .env("CONTAINERS_CONF", layout.conf())
-        .output()
-        .unwrap();
+/// The stdout of `cmd`, which must succeed.
+fn stdout_of(cmd: &mut Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{cmd:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    out.stdout
+}
+
+/// `podman ARGS` on the installation of a kept lab.
+fn podman(layout: &Layout, args: &[&str]) -> String {
+    let out = stdout_of(
+        Command::new("podman")
+            .arg("--root")
+            .arg(layout.root())
+            .arg("--runroot")
+            .arg(layout.runroot())
+            .args(args)
+            .env("CONTAINERS_CONF", layout.conf()),
+    );
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The kept lab's WorkloadEndpoints by name: (containerID, address, app label).
 fn endpoints(dir: &Path) -> BTreeMap<String, (String, String, String)> {
     let netctl = Path::new(env!("CARGO_BIN_EXE_lab-demo")).with_file_name("netctl");
     let url = format!("sqlite://{}", dir.join("state/store.db").display());
-    let out = Command::new(netctl)
-        .args([
-            "--datastore",
-            &url,
-            "get",
-            "workloadendpoints",
-            "-n",
-            "shop",
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let out = stdout_of(Command::new(netctl).args([
+        "--datastore",
+        &url,
+        "get",
+        "workloadendpoints",
+        "-n",
+        "shop",
+        "-o",
+        "json",
+    ]));
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
     let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
     list.iter()
         .map(|e| {

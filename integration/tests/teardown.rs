@@ -75,6 +75,34 @@ fn child(test: &str, env: &str, report: &Path) -> Command {
     c
 }
 
+/// Runs child test `test` until its report (in `report`) satisfies
+/// `complete`, then SIGKILLs it, so no Drop runs in the child.
+fn run_child_and_kill_it(test: &str, env: &str, report: &Path, complete: fn(&str) -> bool) {
+    let mut c = child(test, env, report)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(CONVERGE, "child to report", || {
+        std::fs::read_to_string(report).is_ok_and(|t| complete(&t))
+    })
+    .unwrap();
+    c.kill().unwrap();
+    c.wait().unwrap();
+}
+
+/// Runs `lab-gc`, which must succeed; returns its stdout.
+fn lab_gc() -> String {
+    let gc = Command::new(env!("CARGO_BIN_EXE_lab-gc")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&gc.stdout).into_owned();
+    assert!(
+        gc.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    stdout
+}
+
 #[test]
 #[ignore = "run by a_panicking_test_leaves_no_namespace_or_process_behind"]
 fn child_builds_a_lab_and_panics() {
@@ -129,21 +157,12 @@ fn lab_gc_removes_a_killed_run_but_not_a_live_one() {
     let live = new_lab_with_one_node();
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
-    let mut c = child(
+    run_child_and_kill_it(
         "child_builds_a_lab_and_waits_to_be_killed",
         KILL_ENV,
         &report,
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .spawn()
-    .unwrap();
-    wait_until(CONVERGE, "child to report its lab", || {
-        std::fs::read_to_string(&report).is_ok_and(|t| t.contains("pid "))
-    })
-    .unwrap();
-    c.kill().unwrap(); // SIGKILL: no Drop runs in the child.
-    c.wait().unwrap();
+        |t| t.contains("pid "),
+    );
 
     let (names, pid) = read_report(&report);
     assert!(
@@ -152,13 +171,7 @@ fn lab_gc_removes_a_killed_run_but_not_a_live_one() {
     );
     assert!(pids::is_alive(pid), "and its daemons");
 
-    let gc = Command::new(env!("CARGO_BIN_EXE_lab-gc")).output().unwrap();
-    let stdout = String::from_utf8_lossy(&gc.stdout);
-    assert!(
-        gc.status.success(),
-        "{stdout} {}",
-        String::from_utf8_lossy(&gc.stderr)
-    );
+    let stdout = lab_gc();
     for ns in &names {
         assert!(!netns::exists(ns), "{ns} not collected");
         assert!(stdout.contains(&format!("removed {ns}")), "{stdout}");
@@ -362,30 +375,14 @@ fn lab_gc_removes_the_podman_containers_of_a_killed_run() {
     let _serial = killed_runs();
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
-    let mut c = child(
+    run_child_and_kill_it(
         "child_runs_a_podman_container_and_waits_to_be_killed",
         PODMAN_ENV,
         &report,
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .spawn()
-    .unwrap();
-    wait_until(CONVERGE, "child to report its container", || {
-        std::fs::read_to_string(&report).is_ok_and(|t| t.lines().count() == 5)
-    })
-    .unwrap();
-    c.kill().unwrap(); // SIGKILL: no Drop runs in the child.
-    c.wait().unwrap();
+        |t| t.lines().count() == 5,
+    );
     let traces = PodmanTraces::read(&report);
     traces.assert_present();
-
-    let gc = Command::new(env!("CARGO_BIN_EXE_lab-gc")).output().unwrap();
-    assert!(
-        gc.status.success(),
-        "{} {}",
-        String::from_utf8_lossy(&gc.stdout),
-        String::from_utf8_lossy(&gc.stderr)
-    );
+    lab_gc();
     traces.assert_gone();
 }

@@ -55,11 +55,9 @@ pub fn endpoint_of(json: &str) -> anyhow::Result<(IpAddr, String)> {
         .as_str()
         .context("the endpoint has no ipNetworks")?;
     let ip = net
-        .split('/')
-        .next()
-        .unwrap_or(net)
-        .parse()
-        .with_context(|| format!("bad ipNetworks entry {net}"))?;
+        .parse::<ipnet::IpNet>()
+        .with_context(|| format!("bad ipNetworks entry {net}"))?
+        .addr();
     let iface = v["spec"]["interfaceName"]
         .as_str()
         .context("the endpoint has no interfaceName")?;

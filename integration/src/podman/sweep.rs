@@ -89,8 +89,8 @@ fn is_result_of(file: &str, ids: &BTreeSet<String>) -> bool {
         .any(|id| !id.is_empty() && file.contains(&format!("-{id}-")))
 }
 
-/// Deletes the cached results of `ids`, then the cache directories if that
-/// left them empty (libcni recreates them as needed).
+/// Deletes the cached results of `ids`. The directory itself stays even
+/// when empty: another runtime's ADD may have just created it to write into.
 fn remove_cni_results(ids: &BTreeSet<String>) -> Vec<String> {
     let mut errors = Vec::new();
     let dir = Path::new(CNI_RESULTS);
@@ -102,8 +102,6 @@ fn remove_cni_results(ids: &BTreeSet<String>) -> Vec<String> {
             errors.push(format!("failed to remove {}: {e}", entry.path().display()));
         }
     }
-    // Fails (and is meant to) while anything else is cached there.
-    let _ = std::fs::remove_dir(dir).and_then(|()| std::fs::remove_dir("/var/lib/cni"));
     errors
 }
 
