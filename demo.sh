@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds release binaries and brings up
 # the multi-host lab on this machine, printing what it measures.
-# Usage: ./demo.sh [--keep] [--datastore etcd]   (as root)
+# Usage: ./demo.sh [--keep] [--datastore etcd] [--containers auto|podman|cni]   (as root)
 #   --keep            leave the lab up to explore (remove it with `lab-demo --down`)
 #   --datastore etcd  run every host on a lab etcd instead of one SQLite file
+#   --containers cni  drive the CNI plugin directly instead of running podman containers
+#                     (auto, the default, uses podman where it works)
 set -euo pipefail
 cd "$(dirname "$0")"
 

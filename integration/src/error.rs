@@ -2,6 +2,7 @@
 
 use crate::cmd::CmdError;
 use crate::pids::KillError;
+use crate::podman::PodmanError;
 use crate::reads::ParseError;
 use crate::topology::TopologyError;
 use crate::wait::WaitError;
@@ -21,6 +22,9 @@ pub enum LabError {
     /// Processes could not be killed.
     #[error(transparent)]
     Kill(#[from] KillError),
+    /// podman does not work here, or a podman command failed.
+    #[error(transparent)]
+    Podman(#[from] PodmanError),
     /// Command output could not be parsed.
     #[error(transparent)]
     Parse(#[from] ParseError),

@@ -1,10 +1,12 @@
-//! Garbage collection of namespaces left by killed runs: a harness
-//! namespace whose owning pid (encoded in its name) is dead is removed,
-//! processes inside it first. Namespaces of live runs are left alone.
+//! Garbage collection of what killed runs left: a harness namespace whose
+//! owning pid (encoded in its name) is dead is removed, processes inside it
+//! first; so are dead runs' temp dirs, with the podman containers of a
+//! private installation inside one, and their podman cgroups. What belongs
+//! to live runs is left alone.
 
 use crate::error::LabError;
 use crate::naming::owner_pid;
-use crate::{netns, pids, teardown};
+use crate::{netns, pids, podman, teardown};
 
 /// What a garbage collection did.
 #[derive(Debug, Default)]
@@ -38,8 +40,9 @@ pub fn gc() -> Result<GcReport, LabError> {
     Ok(report)
 }
 
-/// Removes temp dirs (`$TMPDIR/tlab-<pid>-<n>-*`) of dead runs; returns how
-/// many were removed.
+/// Removes temp dirs (`$TMPDIR/tlab-<pid>-<n>-*`) of dead runs, first
+/// sweeping a podman installation inside one (its containers, cgroups and
+/// cached CNI results); returns how many were removed.
 pub fn gc_temp_dirs() -> usize {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return 0;
@@ -48,9 +51,33 @@ pub fn gc_temp_dirs() -> usize {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let dead = owner_pid(&name).is_some_and(|pid| !pids::is_alive(pid));
-        if dead && std::fs::remove_dir_all(entry.path()).is_ok() {
+        if !dead {
+            continue;
+        }
+        let podman_dir = entry.path().join("podman");
+        if podman_dir.is_dir() {
+            for e in podman::sweep(&podman_dir) {
+                tracing::warn!(dir = %name, error = %e, "sweeping a dead run's podman");
+            }
+        }
+        if std::fs::remove_dir_all(entry.path()).is_ok() {
             removed += 1;
         }
+    }
+    removed
+}
+
+/// Removes the podman cgroup parents (`tlab-<pid>-<n>-podman`) of dead runs
+/// whose temp dir is already gone, killing what still runs in them; returns
+/// how many were removed.
+pub fn gc_cgroups() -> usize {
+    let mut removed = 0;
+    for name in podman::cgroups::stale() {
+        let errors = podman::cgroups::remove(&name);
+        for e in &errors {
+            tracing::warn!(cgroup = %name, error = %e, "removing a dead run's cgroup");
+        }
+        removed += usize::from(errors.is_empty());
     }
     removed
 }

@@ -13,6 +13,7 @@ use crate::cmd;
 use crate::error::LabError;
 use crate::naming::RunPrefix;
 use crate::netns;
+use crate::podman::{self, Podman};
 use crate::process::{Daemon, SharedChild};
 use crate::topology::{Topology, plan};
 
@@ -27,6 +28,7 @@ pub struct Lab {
     pub(crate) logs: Mutex<Vec<(String, PathBuf)>>,
     commands: Mutex<File>,
     probe_bin: PathBuf,
+    pub(crate) podman: Option<Podman>,
     done: bool,
 }
 
@@ -55,6 +57,7 @@ impl Lab {
             logs: Mutex::new(vec![("commands".to_owned(), log)]),
             commands: Mutex::new(commands),
             probe_bin: crate::probe::locate_probe_bin(),
+            podman: None,
             done: false,
         })
     }
@@ -132,6 +135,35 @@ impl Lab {
     /// `env!("CARGO_BIN_EXE_lab-probe")`).
     pub fn set_probe_bin(&mut self, path: impl Into<PathBuf>) {
         self.probe_bin = path.into();
+    }
+
+    /// Sets up a private podman installation in `<dir>/podman` (see
+    /// [`crate::podman`]), once: its containers run under the cgroup parent
+    /// `/<prefix>-podman` and podman finds CNI plugins in `plugin_dir`.
+    /// Teardown removes its containers, cgroups and cached CNI results, and
+    /// so does `lab-gc` for a killed run. An error means podman does not
+    /// work here; whatever the attempt made is removed.
+    pub fn start_podman(&mut self, plugin_dir: &Path) -> Result<&Podman, LabError> {
+        let podman = match self.podman.take() {
+            Some(p) => p,
+            None => {
+                let dir = self.dir.join("podman");
+                let cgroup_parent = format!("/{}-podman", self.prefix);
+                Podman::setup(&dir, &cgroup_parent, plugin_dir).inspect_err(|_| {
+                    for left in podman::sweep(&dir) {
+                        tracing::warn!(error = %left, "removing a failed podman setup");
+                    }
+                    // Best effort: the lab dir goes at teardown anyway.
+                    let _ = std::fs::remove_dir_all(&dir);
+                })?
+            }
+        };
+        Ok(self.podman.insert(podman))
+    }
+
+    /// The podman installation, once [`Lab::start_podman`] succeeded.
+    pub fn podman(&self) -> Option<&Podman> {
+        self.podman.as_ref()
     }
 
     /// Runs `args` inside node `role` and returns stdout; a failure is an

@@ -11,6 +11,7 @@
 //! - [`probe`]: TCP/UDP/ICMP probes with a [`ProbeOutcome`].
 //! - [`reads`]: typed `ip -j route`, `ip -j addr`, `nft -j list ruleset`.
 //! - [`routers`]: BIRD, FRR and GoBGP as lab nodes behind one trait.
+//! - [`podman`]: real containers in a private podman installation.
 //! - [`cmd`], [`netns`], [`pids`]: thin wrappers over iproute2 and signals.
 //! - [`bins`]: where the workspace's binaries are.
 //! - [`demo`]: the `lab-demo` tour of the whole system.
@@ -24,6 +25,7 @@ pub mod lab;
 pub mod naming;
 pub mod netns;
 pub mod pids;
+pub mod podman;
 pub mod probe;
 pub mod process;
 pub mod reads;
@@ -34,7 +36,7 @@ pub mod wait;
 
 pub use error::LabError;
 pub use lab::Lab;
-pub use probe::{ProbeOutcome, Proto};
+pub use probe::{NetnsRef, ProbeOutcome, Proto};
 pub use process::Daemon;
 pub use topology::Topology;
 pub use wait::{wait_for, wait_until};

@@ -20,6 +20,12 @@ pub(crate) fn teardown(lab: &Lab) -> Vec<String> {
     for c in &children {
         process::stop_shared(c);
     }
+    // Containers go before the namespaces their conmons run in. The sweep
+    // never calls CNI plugins: with the daemons stopped, a DEL could only
+    // fail slowly; the lab's datastore goes with it anyway.
+    if let Some(p) = &lab.podman {
+        errors.extend(crate::podman::sweep(p.dir()));
+    }
     for ns in lab.namespaces().values() {
         if let Err(e) = remove_namespace(ns) {
             errors.push(format!("{ns}: {e}"));

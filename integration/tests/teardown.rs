@@ -1,5 +1,7 @@
 //! Nothing leaks: a panicking test removes its lab, and `lab-gc` removes the
-//! leftovers of a SIGKILLed run but not those of a live one.
+//! leftovers of a SIGKILLed run but not those of a live one, podman
+//! containers (their processes, cgroups, network namespaces and mounts)
+//! included.
 //!
 //! Both tests re-run this test binary as a child process that executes one
 //! of the `child_*` tests below (ignored, and inert without their
@@ -15,6 +17,16 @@ use common::{CONVERGE, new_lab};
 use integration::{Topology, netns, pids, wait_until};
 
 const PANIC_ENV: &str = "TLAB_TEST_PANIC_REPORT";
+
+/// Held by the tests that kill a child and run `lab-gc`: one's `lab-gc`
+/// would otherwise collect the other's killed run before it looked.
+static KILLED_RUNS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn killed_runs() -> std::sync::MutexGuard<'static, ()> {
+    KILLED_RUNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 const KILL_ENV: &str = "TLAB_TEST_KILL_REPORT";
 
 /// Builds a two-node lab with a probe server, writes the namespace names
@@ -61,6 +73,34 @@ fn child(test: &str, env: &str, report: &Path) -> Command {
     ])
     .env(env, report);
     c
+}
+
+/// Runs child test `test` until its report (in `report`) satisfies
+/// `complete`, then SIGKILLs it, so no Drop runs in the child.
+fn run_child_and_kill_it(test: &str, env: &str, report: &Path, complete: fn(&str) -> bool) {
+    let mut c = child(test, env, report)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(CONVERGE, "child to report", || {
+        std::fs::read_to_string(report).is_ok_and(|t| complete(&t))
+    })
+    .unwrap();
+    c.kill().unwrap();
+    c.wait().unwrap();
+}
+
+/// Runs `lab-gc`, which must succeed; returns its stdout.
+fn lab_gc() -> String {
+    let gc = Command::new(env!("CARGO_BIN_EXE_lab-gc")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&gc.stdout).into_owned();
+    assert!(
+        gc.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+    stdout
 }
 
 #[test]
@@ -113,24 +153,16 @@ fn a_panicking_test_leaves_no_namespace_or_process_behind() {
 
 #[test]
 fn lab_gc_removes_a_killed_run_but_not_a_live_one() {
+    let _serial = killed_runs();
     let live = new_lab_with_one_node();
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report");
-    let mut c = child(
+    run_child_and_kill_it(
         "child_builds_a_lab_and_waits_to_be_killed",
         KILL_ENV,
         &report,
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .spawn()
-    .unwrap();
-    wait_until(CONVERGE, "child to report its lab", || {
-        std::fs::read_to_string(&report).is_ok_and(|t| t.contains("pid "))
-    })
-    .unwrap();
-    c.kill().unwrap(); // SIGKILL: no Drop runs in the child.
-    c.wait().unwrap();
+        |t| t.contains("pid "),
+    );
 
     let (names, pid) = read_report(&report);
     assert!(
@@ -139,13 +171,7 @@ fn lab_gc_removes_a_killed_run_but_not_a_live_one() {
     );
     assert!(pids::is_alive(pid), "and its daemons");
 
-    let gc = Command::new(env!("CARGO_BIN_EXE_lab-gc")).output().unwrap();
-    let stdout = String::from_utf8_lossy(&gc.stdout);
-    assert!(
-        gc.status.success(),
-        "{stdout} {}",
-        String::from_utf8_lossy(&gc.stderr)
-    );
+    let stdout = lab_gc();
     for ns in &names {
         assert!(!netns::exists(ns), "{ns} not collected");
         assert!(stdout.contains(&format!("removed {ns}")), "{stdout}");
@@ -218,4 +244,145 @@ fn a_node_cannot_be_added_twice() {
     lab.add_node("a").unwrap();
     assert!(lab.add_node("a").is_err());
     assert!(lab.add_node("Not_Valid").is_err());
+}
+
+const PODMAN_ENV: &str = "TLAB_TEST_PODMAN_REPORT";
+
+/// What a lab's podman container left on the machine, to check it is gone.
+#[derive(Debug)]
+struct PodmanTraces {
+    lab_dir: std::path::PathBuf,
+    cgroup: String,
+    netns: std::path::PathBuf,
+    pid: u32,
+    id: String,
+}
+
+impl PodmanTraces {
+    fn of(lab: &integration::Lab, c: &integration::podman::Inspected) -> Self {
+        let podman = lab.podman().unwrap();
+        Self {
+            lab_dir: lab.dir().to_path_buf(),
+            cgroup: podman.cgroup_parent().to_owned(),
+            netns: c.netns.clone(),
+            pid: c.pid,
+            id: c.id.clone(),
+        }
+    }
+
+    /// libcni's cached results of this container.
+    fn cni_results(&self) -> Vec<String> {
+        std::fs::read_dir("/var/lib/cni/results")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|f| f.contains(&self.id))
+            .collect()
+    }
+
+    fn write(&self, report: &Path) {
+        let lines = [
+            self.lab_dir.display().to_string(),
+            self.cgroup.clone(),
+            self.netns.display().to_string(),
+            self.pid.to_string(),
+            self.id.clone(),
+        ];
+        std::fs::write(report, lines.join("\n") + "\n").unwrap();
+    }
+
+    fn read(report: &Path) -> Self {
+        let text = std::fs::read_to_string(report).unwrap();
+        let l: Vec<&str> = text.lines().collect();
+        Self {
+            lab_dir: l[0].into(),
+            cgroup: l[1].to_owned(),
+            netns: l[2].into(),
+            pid: l[3].parse().unwrap(),
+            id: l[4].to_owned(),
+        }
+    }
+
+    fn assert_present(&self) {
+        assert!(pids::is_alive(self.pid), "container process {}", self.pid);
+        assert!(!integration::podman::cgroups::trees(&self.cgroup).is_empty());
+        assert!(self.netns.exists(), "{}", self.netns.display());
+        assert_eq!(self.cni_results().len(), 1, "libcni cached the ADD");
+    }
+
+    fn assert_gone(&self) {
+        assert!(!pids::is_alive(self.pid), "container {} survived", self.pid);
+        let left = integration::podman::cgroups::trees(&self.cgroup);
+        assert!(left.is_empty(), "cgroups left: {left:?}");
+        assert!(!self.netns.exists(), "{} left", self.netns.display());
+        assert_eq!(
+            self.cni_results(),
+            Vec::<String>::new(),
+            "cached CNI results"
+        );
+        assert!(!self.lab_dir.exists(), "{} left", self.lab_dir.display());
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        let dir = self.lab_dir.display().to_string();
+        assert!(!mounts.contains(&dir), "mounts left under {dir}");
+    }
+}
+
+/// A lab with one node running one podman container on a CNI network of
+/// the reference `loopback` plugin (a network namespace file and a cached
+/// result, like any CNI network, and nothing to clean in the node).
+fn lab_with_a_podman_container() -> (integration::Lab, PodmanTraces) {
+    let mut lab = new_lab();
+    lab.add_node("a").unwrap();
+    let ns = lab.ns("a").unwrap().to_owned();
+    let podman = lab.start_podman(Path::new("/usr/lib/cni")).unwrap();
+    let net = serde_json::json!({
+        "cniVersion": "1.0.0", "name": "lo-only", "plugins": [{"type": "loopback"}],
+    });
+    podman.add_network("a", "lo-only", &net).unwrap();
+    let spec = integration::podman::RunSpec {
+        name: "sleeper",
+        network: "lo-only",
+        command: &["sleep", "600"],
+    };
+    let c = podman.run(&ns, "a", spec).unwrap();
+    let traces = PodmanTraces::of(&lab, &c);
+    traces.assert_present();
+    (lab, traces)
+}
+
+#[test]
+#[ignore = "run by lab_gc_removes_the_podman_containers_of_a_killed_run"]
+fn child_runs_a_podman_container_and_waits_to_be_killed() {
+    let Some(report) = std::env::var_os(PODMAN_ENV) else {
+        return;
+    };
+    let (_lab, traces) = lab_with_a_podman_container();
+    traces.write(Path::new(&report));
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+}
+
+#[test]
+fn teardown_removes_podman_containers_their_cgroups_and_mounts() {
+    let (lab, traces) = lab_with_a_podman_container();
+    lab.teardown().unwrap();
+    traces.assert_gone();
+}
+
+#[test]
+fn lab_gc_removes_the_podman_containers_of_a_killed_run() {
+    let _serial = killed_runs();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    run_child_and_kill_it(
+        "child_runs_a_podman_container_and_waits_to_be_killed",
+        PODMAN_ENV,
+        &report,
+        |t| t.lines().count() == 5,
+    );
+    let traces = PodmanTraces::read(&report);
+    traces.assert_present();
+    lab_gc();
+    traces.assert_gone();
 }

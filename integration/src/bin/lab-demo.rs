@@ -1,6 +1,7 @@
 //! `lab-demo`: brings up the whole Terrace system in network namespaces on
-//! this machine (three hosts, a ToR, felix/confd/bgpd, CNI-attached
-//! containers, policy), shows what it measures, and tears it down.
+//! this machine (three hosts, a ToR, felix/confd/bgpd, podman containers
+//! attached through the CNI plugin, policy), shows what it measures, and
+//! tears it down.
 //!
 //! `--keep` leaves the lab up to explore; `--down` removes it.
 
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
+use integration::demo::mode::Requested;
 use integration::demo::paths::{LOG_DIR, Paths, STATE_DIR};
 use integration::demo::run::{self, Backend, Options};
 use integration::probe::cli::AgentCmd;
@@ -27,6 +29,11 @@ struct Cli {
     /// Datastore backend every host uses.
     #[arg(long, value_enum, default_value = "sqlite")]
     datastore: Backend,
+    /// How the app's containers are attached: real podman containers when
+    /// podman works here (auto), podman or fail, or the CNI plugin driven
+    /// directly as a runtime drives it (cni).
+    #[arg(long, value_enum, default_value = "auto")]
+    containers: Requested,
     /// Daemon logs, one directory per host.
     #[arg(long, default_value = LOG_DIR)]
     log_dir: PathBuf,
@@ -52,6 +59,7 @@ fn main() -> anyhow::Result<()> {
     let opts = Options {
         keep: cli.keep,
         backend: cli.datastore,
+        containers: cli.containers,
         paths: paths.clone(),
     };
     run::run(&opts).inspect_err(|_| {

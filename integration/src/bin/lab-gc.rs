@@ -1,5 +1,6 @@
-//! `lab-gc`: removes namespaces (and temp dirs) left by killed lab runs.
-//! Namespaces whose owning process is still alive are kept.
+//! `lab-gc`: removes namespaces, temp dirs (with the podman containers of a
+//! lab's private installation) and podman cgroups left by killed lab runs.
+//! What belongs to a live process is kept.
 
 use anyhow::Context;
 
@@ -9,6 +10,7 @@ fn main() -> anyhow::Result<()> {
         .init();
     let report = integration::gc::gc().context("failed to list namespaces")?;
     let dirs = integration::gc::gc_temp_dirs();
+    let cgroups = integration::gc::gc_cgroups();
     for ns in &report.removed {
         println!("removed {ns}");
     }
@@ -16,10 +18,12 @@ fn main() -> anyhow::Result<()> {
         eprintln!("failed to remove {ns}: {err}");
     }
     println!(
-        "lab-gc: {} namespaces removed, {} of live runs kept, {} temp dirs removed",
+        "lab-gc: {} namespaces removed, {} of live runs kept, {} temp dirs removed, \
+         {} podman cgroups removed",
         report.removed.len(),
         report.kept.len(),
-        dirs
+        dirs,
+        cgroups
     );
     anyhow::ensure!(
         report.failed.is_empty(),

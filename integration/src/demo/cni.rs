@@ -1,7 +1,8 @@
 //! The `terrace` CNI plugin driven exactly as a container runtime drives it:
 //! `CNI_*` environment variables, the network configuration on stdin, the
 //! result (or a CNI error) on stdout. It runs inside the host's namespace,
-//! where the runtime would run it.
+//! where the runtime would run it. The demo's fallback when podman does not
+//! work on the machine (see [`super::mode`]).
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -11,7 +12,10 @@ use std::process::{Command, Stdio};
 use anyhow::Context;
 use serde_json::json;
 
-use super::app::{APP_NAMESPACE, Workload};
+use super::app::{APP_NAMESPACE, WORKLOADS, Workload};
+use super::paths::Paths;
+use super::probes::Container;
+use crate::{Lab, NetnsRef};
 
 /// What ADD gave a container.
 #[derive(Debug, Clone)]
@@ -83,6 +87,25 @@ pub fn add(
         String::from_utf8_lossy(&out.stderr)
     );
     parse_result(&stdout).with_context(|| format!("CNI ADD of {} returned {stdout}", w.name))
+}
+
+/// One network namespace per container (a lab node, so it is cleaned up
+/// with the lab), attached by the CNI plugin run in its host's namespace.
+pub fn attach(lab: &mut Lab, paths: &Paths, url: &str) -> anyhow::Result<Vec<Container>> {
+    let mut out = Vec::new();
+    for w in WORKLOADS {
+        let ns = lab.add_node(w.name)?;
+        let config = config(url, &w, &paths.log(w.host, "cni"));
+        let a = add(&paths.bin_dir, lab.ns(w.host)?, &ns, &config, &w)?;
+        out.push(Container {
+            w,
+            ip: a.ip,
+            host_iface: a.host_iface,
+            netns: NetnsRef::Node(w.name.to_owned()),
+            podman_id: None,
+        });
+    }
+    Ok(out)
 }
 
 /// The address and host veth of an ADD result.

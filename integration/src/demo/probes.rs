@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::app::{APP_NAMESPACE, HOSTS, Workload};
 use super::matrix::{self, Cell, Dest, Source};
 use super::netctl::Netctl;
-use crate::{Lab, ProbeOutcome, wait_until};
+use crate::{Lab, NetnsRef, ProbeOutcome, Proto, wait_until};
 
 /// TCP connect timeout of one matrix probe: long enough for a loaded
 /// machine, short because denied cells always wait it out.
@@ -23,6 +23,11 @@ pub struct Container {
     pub ip: IpAddr,
     /// The host side of its veth.
     pub host_iface: String,
+    /// Its network namespace, where its probes start: a lab node, or the
+    /// namespace podman made for it.
+    pub netns: NetnsRef,
+    /// podman's container ID, when podman runs it.
+    pub podman_id: Option<String>,
 }
 
 /// Waits until every flow the policy allows connects (in parallel).
@@ -36,9 +41,9 @@ pub fn wait_allowed(lab: &Lab, probes: &Probes, deadline: Duration) -> anyhow::R
             .map(|c| {
                 let (from, to) = (&sources[c.from], &dests[c.to]);
                 s.spawn(move || {
-                    let what = format!("{} -> {}:{} to connect", from.role, to.ip, to.port);
+                    let what = format!("{} -> {}:{} to connect", from.label, to.ip, to.port);
                     wait_until(deadline, &what, || {
-                        lab.probe_tcp(&from.role, to.ip, to.port, PROBE) == ProbeOutcome::Connected
+                        tcp(lab, &from.at, to.ip, to.port) == ProbeOutcome::Connected
                     })
                 })
             })
@@ -50,10 +55,15 @@ pub fn wait_allowed(lab: &Lab, probes: &Probes, deadline: Duration) -> anyhow::R
     })
 }
 
+/// One matrix probe: a TCP connect from namespace `at`.
+fn tcp(lab: &Lab, at: &NetnsRef, ip: IpAddr, port: u16) -> ProbeOutcome {
+    lab.probe_at(at, Proto::Tcp, ip, port, PROBE)
+}
+
 /// A matrix row: where probes start.
 #[derive(Debug)]
 pub struct From {
-    role: String,
+    at: NetnsRef,
     label: String,
     place: String,
     /// `NAMESPACE/ENDPOINT` or an address, for `policy trace --from`.
@@ -63,7 +73,6 @@ pub struct From {
 /// A matrix column: a container's app port.
 #[derive(Debug)]
 pub struct To {
-    role: String,
     label: String,
     ip: IpAddr,
     port: u16,
@@ -81,14 +90,14 @@ fn axes(containers: &[Container]) -> (Vec<From>, Vec<To>) {
     let mut sources: Vec<From> = containers
         .iter()
         .map(|c| From {
-            role: c.w.name.into(),
+            at: c.netns.clone(),
             label: c.w.name.into(),
             place: c.w.host.into(),
             trace: trace_name(&c.w),
         })
         .collect();
     sources.push(From {
-        role: "tor".into(),
+        at: NetnsRef::Node("tor".into()),
         label: "tor".into(),
         place: "outside".into(),
         trace: String::new(),
@@ -96,7 +105,6 @@ fn axes(containers: &[Container]) -> (Vec<From>, Vec<To>) {
     let dests = containers
         .iter()
         .map(|c| To {
-            role: c.w.name.into(),
             label: c.w.name.into(),
             ip: c.ip,
             port: c.w.port(),
@@ -115,7 +123,7 @@ fn pairs(sources: &[From], dests: &[To]) -> Vec<(usize, usize)> {
     let mut v = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         for (j, d) in dests.iter().enumerate() {
-            if s.role != d.role {
+            if s.label != d.label {
                 v.push((i, j));
             }
         }
@@ -178,7 +186,7 @@ pub fn measure(lab: &Lab, probes: &Probes) -> bool {
             .iter()
             .map(|c| {
                 let (from, to) = (&sources[c.from], &dests[c.to]);
-                s.spawn(move || lab.probe_tcp(&from.role, to.ip, to.port, PROBE))
+                s.spawn(move || tcp(lab, &from.at, to.ip, to.port))
             })
             .collect();
         handles

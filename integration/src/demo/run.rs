@@ -10,14 +10,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use ipnet::Ipv4Net;
 
-use super::app::{CLUSTER_AS, HOSTS, TOR_AS, WORKLOADS};
+use super::app::{CLUSTER_AS, HOSTS, TOR_AS};
+use super::mode::{self, Mode, Requested};
 use super::netctl::Netctl;
 use super::paths::Paths;
 use super::probes::{self, Container, Probes};
 use super::services::{self, HostServices};
-use super::{cni, show};
+use super::{cni, podman, show};
 use crate::routers::{self, NeighborConfig, Router, RouterConfig, RouterKind};
-use crate::{Daemon, Lab, Topology};
+use crate::{Daemon, Lab, NetnsRef, ProbeOutcome, Proto, Topology, wait_until};
 
 /// The lab's topology, also shipped as a file for reading.
 pub const TOPOLOGY: &str = include_str!("../../topologies/three-hosts-two-racks.yaml");
@@ -42,6 +43,8 @@ pub struct Options {
     pub keep: bool,
     /// Datastore backend.
     pub backend: Backend,
+    /// How containers are attached.
+    pub containers: Requested,
     /// Where things are.
     pub paths: Paths,
 }
@@ -60,7 +63,10 @@ pub fn step<T>(label: &str, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Re
 /// processes), their temp dirs, and the demo's log and state directories.
 pub fn clean_previous(paths: &Paths) -> anyhow::Result<Vec<String>> {
     let report = crate::gc::gc().context("failed to list namespaces")?;
+    // Temp dirs hold the podman installations of earlier runs: their sweep
+    // removes those containers, cgroups and cached CNI results.
     crate::gc::gc_temp_dirs();
+    crate::gc::gc_cgroups();
     let mut removed = report.removed;
     for (ns, why) in &report.failed {
         eprintln!("warning: could not remove {ns}: {why}");
@@ -73,6 +79,8 @@ pub fn clean_previous(paths: &Paths) -> anyhow::Result<Vec<String>> {
 #[derive(Debug)]
 struct Running {
     netctl: Netctl,
+    mode: Mode,
+    containers: Vec<Container>,
     probes: Probes,
     // Drop order: listeners, then felix/confd/bgpd, the ToR, etcd last.
     servers: Vec<Daemon>,
@@ -87,11 +95,11 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     let topology = Topology::from_yaml(TOPOLOGY).context("embedded topology is invalid")?;
     println!(
         "Terrace lab: three hosts in two racks behind an FRR top-of-rack router, each running \
-         felix, confd and bgpd;\na three-tier app attached through the CNI plugin; policy applied \
-         with netctl.\n"
+         felix, confd and bgpd;\na three-tier app in containers (podman's, where podman works) \
+         attached through the CNI plugin; policy applied with netctl.\n"
     );
     println!("{}", topology.description);
-    let removed = step("[1/9] removing what earlier runs left", || {
+    let removed = step("[1/10] removing what earlier runs left", || {
         clean_previous(&opts.paths)
     })?;
     if !removed.is_empty() {
@@ -102,11 +110,14 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     lab.set_probe_bin(std::env::current_exe().context("cannot find own executable")?);
     let up = bring_up(&mut lab, &topology, opts)?;
     println!();
+    if let Some(p) = lab.podman().filter(|_| up.mode == Mode::Podman) {
+        show::podman_ps(p);
+    }
     show::nodes_and_peers(&lab, &up.netctl, up.tor.as_ref(), &up.hosts);
     show::tor_routes(&lab);
     show::host_routes(&lab);
     let ok = probes::measure(&lab, &up.probes);
-    show::explore(&lab, &up.netctl, &opts.paths, opts.keep);
+    show::explore(&lab, &up.netctl, &up.containers, &opts.paths, opts.keep);
     finish(lab, up, opts, ok)?;
     anyhow::ensure!(
         ok,
@@ -115,12 +126,12 @@ pub fn run(opts: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Steps 2 to 9: from empty namespaces to a converged lab.
+/// Steps 2 to 10: from empty namespaces to a converged lab.
 fn bring_up(lab: &mut Lab, topology: &Topology, opts: &Options) -> anyhow::Result<Running> {
     let paths = &opts.paths;
     step(
         &format!(
-            "[2/9] namespaces, links, addresses, routes ({}-*)",
+            "[2/10] namespaces, links, addresses, routes ({}-*)",
             lab.prefix()
         ),
         || {
@@ -128,7 +139,7 @@ fn bring_up(lab: &mut Lab, topology: &Topology, opts: &Options) -> anyhow::Resul
             Ok(lab.build(topology)?)
         },
     )?;
-    let (url, etcd) = step("[3/9] datastore", || datastore(lab, opts))?;
+    let (url, etcd) = step("[3/10] datastore", || datastore(lab, opts))?;
     println!("      {url}");
     let netctl_ns = (opts.backend == Backend::Etcd)
         .then(|| lab.ns("host1"))
@@ -136,37 +147,55 @@ fn bring_up(lab: &mut Lab, topology: &Topology, opts: &Options) -> anyhow::Resul
     let netctl = Netctl::new(paths.bin("netctl")?, &url, netctl_ns);
     let network = paths.example("lab-network.yaml")?;
     step(
-        "[4/9] netctl apply -f policies/examples/lab-network.yaml (IP pool, BGP configuration, ToR peers)",
+        "[4/10] netctl apply -f policies/examples/lab-network.yaml (IP pool, BGP configuration, ToR peers)",
         || netctl.apply(&[&network]),
     )?;
     println!("      $ {}", netctl.shown_apply(&[&network]));
-    let tor = step(&format!("[5/9] FRR on the ToR (AS {TOR_AS})"), || {
+    let tor = step(&format!("[5/10] FRR on the ToR (AS {TOR_AS})"), || {
         start_tor(lab)
     })?;
     let mut hosts = Vec::new();
     for h in &HOSTS {
-        let label = format!("[6/9] {}: confd (registers the Node), bgpd, felix", h.name);
+        let label = format!("[6/10] {}: confd (registers the Node), bgpd, felix", h.name);
         hosts.push(step(&label, || services::start_host(lab, paths, h, &url))?);
     }
-    let containers = step(
-        "[7/9] containers through the CNI plugin (CNI_COMMAND=ADD)",
-        || attach(lab, paths, &url),
+    let mode = step(
+        "[7/10] container runtime (podman, if it works here)",
+        || choose_mode(lab, paths, opts.containers),
     )?;
+    println!("      {mode}");
+    let containers = match &mode {
+        Mode::Podman => {
+            let podman = lab.podman().context("podman was set up")?;
+            let label = format!(
+                "[8/10] podman {} containers: podman run --network shop-<tier> (CNI ADD by podman)",
+                podman.version()
+            );
+            step(&label, || podman::attach(lab, podman, paths, &url, &netctl))?
+        }
+        Mode::Direct { .. } => step(
+            "[8/10] containers through the CNI plugin (CNI_COMMAND=ADD)",
+            || cni::attach(lab, paths, &url),
+        )?,
+    };
     for c in &containers {
+        let runtime = c.podman_id.as_deref().map_or_else(String::new, |id| {
+            format!("  podman {}", id.chars().take(12).collect::<String>())
+        });
         println!(
-            "      {:<11} {:<6} app={:<9} {:<11} host veth {}",
+            "      {:<11} {:<6} app={:<9} {:<11} host veth {}{runtime}",
             c.w.name, c.w.host, c.w.app, c.ip, c.host_iface
         );
     }
     let app = paths.example("three-tier-app.yaml")?;
     let deny = paths.example("default-deny.yaml")?;
     step(
-        "[8/9] netctl apply -f policies/examples/three-tier-app.yaml -f policies/examples/default-deny.yaml",
+        "[9/10] netctl apply -f policies/examples/three-tier-app.yaml -f policies/examples/default-deny.yaml",
         || netctl.apply(&[&app, &deny]),
     )?;
     println!("      $ {}", netctl.shown_apply(&[&app, &deny]));
     let (probes, servers) = step(
-        "[9/9] servers on the app ports, BGP sessions, routes and policy converging",
+        "[10/10] servers on the app ports, BGP sessions, routes and policy converging",
         || {
             let probes = probes::plan(&netctl, &containers)?;
             let servers = converge(lab, tor.as_ref(), &containers, &probes)?;
@@ -175,6 +204,8 @@ fn bring_up(lab: &mut Lab, topology: &Topology, opts: &Options) -> anyhow::Resul
     )?;
     Ok(Running {
         netctl,
+        mode,
+        containers,
         probes,
         servers,
         hosts,
@@ -192,7 +223,14 @@ fn finish(lab: Lab, up: Running, opts: &Options, ok: bool) -> anyhow::Result<()>
         drop(up);
         return Ok(());
     }
-    step("tearing down", || {
+    let label = if up.mode == Mode::Podman {
+        "tearing down (podman rm: CNI DEL of every container)"
+    } else {
+        "tearing down"
+    };
+    step(label, || {
+        // podman's DEL needs the datastore: before the services stop.
+        let podman_errors = lab.podman().map(|p| p.remove_all()).unwrap_or_default();
         let Running {
             servers,
             hosts,
@@ -204,11 +242,26 @@ fn finish(lab: Lab, up: Running, opts: &Options, ok: bool) -> anyhow::Result<()>
         hosts.into_iter().for_each(HostServices::stop);
         drop((tor, etcd));
         lab.teardown()?;
+        anyhow::ensure!(
+            podman_errors.is_empty(),
+            "podman rm failed: {}",
+            podman_errors.join("; ")
+        );
         if ok {
             opts.paths.remove()?;
         }
         Ok(())
     })
+}
+
+/// Checks podman unless told not to, and picks the mode.
+fn choose_mode(lab: &mut Lab, paths: &Paths, requested: Requested) -> anyhow::Result<Mode> {
+    let check = mode::wants_podman(requested).then(|| {
+        lab.start_podman(&paths.bin_dir)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    mode::decide(requested, check).map_err(anyhow::Error::msg)
 }
 
 /// The datastore URL, and etcd's process if the backend is etcd.
@@ -233,23 +286,6 @@ fn start_tor(lab: &Lab) -> anyhow::Result<Box<dyn Router>> {
     Ok(routers::start(RouterKind::Frr, lab, "tor", &cfg)?)
 }
 
-/// One network namespace per container (a lab node, so it is cleaned up
-/// with the lab), attached by the CNI plugin run in its host's namespace.
-fn attach(lab: &mut Lab, paths: &Paths, url: &str) -> anyhow::Result<Vec<Container>> {
-    let mut out = Vec::new();
-    for w in WORKLOADS {
-        let ns = lab.add_node(w.name)?;
-        let config = cni::config(url, &w, &paths.log(w.host, "cni"));
-        let a = cni::add(&paths.bin_dir, lab.ns(w.host)?, &ns, &config, &w)?;
-        out.push(Container {
-            w,
-            ip: a.ip,
-            host_iface: a.host_iface,
-        });
-    }
-    Ok(out)
-}
-
 fn block(ip: IpAddr) -> anyhow::Result<String> {
     let IpAddr::V4(v4) = ip else {
         anyhow::bail!("{ip} is not IPv4")
@@ -257,19 +293,30 @@ fn block(ip: IpAddr) -> anyhow::Result<String> {
     Ok(Ipv4Net::new(v4, BLOCK_LEN)?.trunc().to_string())
 }
 
-/// Starts a listener on each container's app port, then waits until every
-/// ToR session is up, the ToR and every other host have a route to every
-/// block, and every flow the policy allows connects.
+/// Starts a listener on each container's app port (a podman container's is
+/// its own process: wait until it accepts), then waits until every ToR
+/// session is up, the ToR and every other host have a route to every block,
+/// and every flow the policy allows connects.
 fn converge(
     lab: &Lab,
     tor: &dyn Router,
     containers: &[Container],
     probes: &Probes,
 ) -> anyhow::Result<Vec<Daemon>> {
-    let servers = containers
-        .iter()
-        .map(|c| lab.serve_probe(c.w.name, c.w.port()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut servers = Vec::new();
+    for c in containers {
+        match &c.netns {
+            NetnsRef::Node(role) => servers.push(lab.serve_probe(role, c.w.port())?),
+            at @ NetnsRef::Path(_) => {
+                let what = format!("{}'s server on port {}", c.w.name, c.w.port());
+                let localhost = IpAddr::from([127, 0, 0, 1]);
+                wait_until(CONVERGE, &what, || {
+                    lab.probe_at(at, Proto::Tcp, localhost, c.w.port(), probes::PROBE)
+                        == ProbeOutcome::Connected
+                })?;
+            }
+        }
+    }
     for h in &HOSTS {
         tor.wait_established(h.addr.parse()?, CONVERGE)?;
     }

@@ -4,9 +4,11 @@
 use super::app::{APP_NAMESPACE, HOSTS, WORKLOADS};
 use super::netctl::Netctl;
 use super::paths::Paths;
+use super::probes::Container;
 use super::services::HostServices;
-use crate::Lab;
+use crate::podman::Podman;
 use crate::routers::Router;
+use crate::{Lab, NetnsRef};
 
 /// Indents every line of `text` by `n` spaces.
 fn indent(text: &str, n: usize) -> String {
@@ -47,6 +49,23 @@ fn vtysh(lab: &Lab, command: &str) -> (String, anyhow::Result<String>) {
     ];
     let out = crate::cmd::run(&argv).map_err(anyhow::Error::from);
     (crate::cmd::cmdline(&argv), out)
+}
+
+/// The app's containers as podman lists them.
+pub fn podman_ps(podman: &Podman) {
+    println!("Containers, as podman lists them:");
+    let args = [
+        "ps",
+        "--format",
+        "table {{.ID}} {{.Names}} {{.Networks}} {{.Command}} {{.Status}}",
+    ];
+    let mut argv = vec!["env".to_owned()];
+    argv.extend(podman.argv(&args));
+    shown(
+        &podman.shown(&args),
+        crate::cmd::run(&argv).map_err(anyhow::Error::from),
+    );
+    println!();
 }
 
 /// Nodes as confd registered them, then each host's BGP peers.
@@ -109,7 +128,7 @@ pub fn host_routes(lab: &Lab) {
 }
 
 /// How to look around (with `--keep`) and how to remove the lab.
-pub fn explore(lab: &Lab, netctl: &Netctl, paths: &Paths, keep: bool) {
+pub fn explore(lab: &Lab, netctl: &Netctl, containers: &[Container], paths: &Paths, keep: bool) {
     let ns = |r: &str| lab.ns(r).unwrap_or("?").to_owned();
     let (fe, be) = (WORKLOADS[0], WORKLOADS[4]);
     let from = format!("{APP_NAMESPACE}/{}", fe.endpoint());
@@ -147,6 +166,28 @@ pub fn explore(lab: &Lab, netctl: &Netctl, paths: &Paths, keep: bool) {
         ns("tor"),
         tor_vty(lab)
     );
+    let podman = lab
+        .podman()
+        .filter(|_| containers.iter().any(|c| c.podman_id.is_some()));
+    if let Some(p) = podman {
+        println!("  {}", p.shown(&["ps"]));
+        println!("  {}", p.shown(&["exec", "-it", fe.name, "sh"]));
+        println!("  {}", p.shown(&["exec", fe.name, "ip", "route"]));
+    }
+    let find = |name: &str| containers.iter().find(|c| c.w.name == name);
+    if let (Some(f), Some(b)) = (find(fe.name), find(be.name)) {
+        let netns = match &f.netns {
+            NetnsRef::Path(p) => p.display().to_string(),
+            NetnsRef::Node(role) => format!("/run/netns/{}", ns(role)),
+        };
+        println!(
+            "  nsenter --net={netns} {} tcp {}:{}   # a matrix probe from {}",
+            paths.bin_dir.join("lab-demo").display(),
+            b.ip,
+            be.port(),
+            fe.name
+        );
+    }
     println!(
         "  {}",
         netctl.shown(&[

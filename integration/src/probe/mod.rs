@@ -60,6 +60,30 @@ impl Proto {
     }
 }
 
+/// Where a probe runs: a lab node, or any network namespace by path, e.g. a
+/// container runtime's (podman's `NetworkSettings.SandboxKey`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetnsRef {
+    /// A node of the lab, by role.
+    Node(String),
+    /// A namespace file, entered with `nsenter --net=<path>`.
+    Path(PathBuf),
+}
+
+impl NetnsRef {
+    /// `args` run inside this namespace.
+    pub fn argv(&self, lab: &Lab, args: &[&str]) -> Result<Vec<String>, LabError> {
+        Ok(match self {
+            Self::Node(role) => crate::cmd::in_netns(lab.ns(role)?, args),
+            Self::Path(path) => {
+                let mut v = vec!["nsenter".to_owned(), format!("--net={}", path.display())];
+                v.extend(args.iter().map(|a| (*a).to_owned()));
+                v
+            }
+        })
+    }
+}
+
 /// Finds `lab-probe`: `$TLAB_PROBE_BIN`, else next to the current
 /// executable or one directory up (test binaries live in `deps/`).
 pub fn locate_probe_bin() -> PathBuf {
@@ -111,11 +135,26 @@ impl Lab {
         port: u16,
         timeout: Duration,
     ) -> ProbeOutcome {
+        self.probe_at(&NetnsRef::Node(role.to_owned()), proto, addr, port, timeout)
+    }
+
+    /// Probes `addr:port` over TCP or UDP from namespace `at`.
+    pub fn probe_at(
+        &self,
+        at: &NetnsRef,
+        proto: Proto,
+        addr: IpAddr,
+        port: u16,
+        timeout: Duration,
+    ) -> ProbeOutcome {
         let bin = self.probe_bin().display().to_string();
         let target = std::net::SocketAddr::new(addr, port).to_string();
         let ms = timeout.as_millis().to_string();
         let args = [bin.as_str(), proto.as_str(), &target, "--timeout-ms", &ms];
-        match self.exec_output(role, &args) {
+        let out = at
+            .argv(self, &args)
+            .and_then(|argv| Ok(crate::cmd::output(&argv)?));
+        match out {
             Ok(out) => agent::parse_report(
                 &String::from_utf8_lossy(&out.stdout),
                 &String::from_utf8_lossy(&out.stderr),
