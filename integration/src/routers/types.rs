@@ -140,6 +140,15 @@ impl RouterConfig {
         self.originate.push(prefix);
         self
     }
+
+    /// The families the router's tables hold, as "is IPv6": IPv4 (`false`) always, and
+    /// IPv6 (`true`) when a neighbor address or an originated prefix is IPv6. Each
+    /// session carries the family of its neighbor's address.
+    pub fn families(&self) -> Vec<bool> {
+        let v6 = self.neighbors.iter().any(|n| n.address.is_ipv6())
+            || self.originate.iter().any(|p| p.addr().is_ipv6());
+        if v6 { vec![false, true] } else { vec![false] }
+    }
 }
 
 /// BGP FSM state as RFC 4271 section 8.2.2 names it.
