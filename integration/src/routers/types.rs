@@ -58,6 +58,9 @@ pub struct NeighborConfig {
     pub password: Option<String>,
     /// Wait for the peer to connect instead of connecting.
     pub passive: bool,
+    /// The neighbor is a route-reflector client of this router (RFC 4456), which then
+    /// reflects iBGP routes between its clients; the cluster ID is the router ID.
+    pub rr_client: bool,
     /// Session timers.
     pub timers: Timers,
 }
@@ -70,6 +73,7 @@ impl NeighborConfig {
             remote_as,
             password: None,
             passive: false,
+            rr_client: false,
             timers: Timers::default(),
         }
     }
@@ -89,6 +93,12 @@ impl NeighborConfig {
     /// Passive (listen only).
     pub fn passive(mut self) -> Self {
         self.passive = true;
+        self
+    }
+
+    /// A route-reflector client of this router.
+    pub fn rr_client(mut self) -> Self {
+        self.rr_client = true;
         self
     }
 }

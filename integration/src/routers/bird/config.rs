@@ -60,6 +60,9 @@ pub fn render(cfg: &RouterConfig) -> String {
         if n.passive {
             s.push_str("  passive on;\n");
         }
+        if n.rr_client {
+            s.push_str("  rr client;\n");
+        }
         // Originated prefixes plus transit of what other peers sent (a ToR).
         let (family, announced) = channel(n.address.is_ipv6());
         let _ = writeln!(
@@ -81,7 +84,8 @@ mod tests {
             .neighbor(
                 NeighborConfig::new("10.0.1.1".parse().unwrap(), 65000)
                     .password("s3cret")
-                    .passive(),
+                    .passive()
+                    .rr_client(),
             )
             .originate("10.66.1.0/24".parse().unwrap());
         let text = render(&cfg);
@@ -93,6 +97,7 @@ mod tests {
             "hold time 9; keepalive time 3; connect retry time 1;",
             "password \"s3cret\";",
             "passive on;",
+            "rr client;",
             "export where source = RTS_BGP;",
         ] {
             assert!(text.contains(want), "missing `{want}` in\n{text}");

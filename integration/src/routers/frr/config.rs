@@ -42,6 +42,9 @@ pub fn render_bgpd(hostname: &str, cfg: &RouterConfig) -> String {
         }
         for n in cfg.neighbors.iter().filter(|n| n.address.is_ipv6() == v6) {
             let _ = writeln!(s, "  neighbor {} activate", n.address);
+            if n.rr_client {
+                let _ = writeln!(s, "  neighbor {} route-reflector-client", n.address);
+            }
         }
         s.push_str(" exit-address-family\n");
     }
@@ -78,15 +81,15 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_neighbors_and_networks_go_to_the_ipv6_family() {
+    fn ipv6_neighbors_and_networks_go_to_the_ipv6_family_and_rr_clients_are_marked() {
         let cfg = RouterConfig::new("10.0.1.1".parse().unwrap(), 65000)
             .neighbor(NeighborConfig::new("fd00:1::2".parse().unwrap(), 65001))
-            .neighbor(NeighborConfig::new("10.0.1.2".parse().unwrap(), 65001))
+            .neighbor(NeighborConfig::new("10.0.1.2".parse().unwrap(), 65001).rr_client())
             .originate("fd00:66:1::/64".parse().unwrap());
         let text = render_bgpd("tor", &cfg);
         for want in [
             " neighbor fd00:1::2 remote-as 65001\n",
-            " address-family ipv4 unicast\n  neighbor 10.0.1.2 activate\n exit-address-family\n",
+            " address-family ipv4 unicast\n  neighbor 10.0.1.2 activate\n  neighbor 10.0.1.2 route-reflector-client\n exit-address-family\n",
             " address-family ipv6 unicast\n  network fd00:66:1::/64\n  neighbor fd00:1::2 activate\n exit-address-family\n",
         ] {
             assert!(text.contains(want), "missing `{want}` in\n{text}");

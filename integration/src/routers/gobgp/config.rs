@@ -34,6 +34,13 @@ pub fn render(cfg: &RouterConfig) -> String {
         if n.passive {
             s.push_str("  [neighbors.transport.config]\n    passive-mode = true\n");
         }
+        if n.rr_client {
+            let _ = writeln!(
+                s,
+                "  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = \"{}\"",
+                cfg.router_id
+            );
+        }
         // A session carries the family of its neighbor's address.
         let family = if n.address.is_ipv6() {
             "ipv6-unicast"
@@ -58,7 +65,8 @@ mod tests {
         let cfg = RouterConfig::new("10.0.1.1".parse().unwrap(), 65000).neighbor(
             NeighborConfig::new("10.0.1.2".parse().unwrap(), 65001)
                 .password("pw")
-                .passive(),
+                .passive()
+                .rr_client(),
         );
         let text = render(&cfg);
         for want in [
@@ -67,6 +75,7 @@ mod tests {
             "auth-password = \"pw\"",
             "connect-retry = 1\n    hold-time = 9\n    keepalive-interval = 3",
             "passive-mode = true",
+            "route-reflector-client = true\n    route-reflector-cluster-id = \"10.0.1.1\"",
             "afi-safi-name = \"ipv4-unicast\"",
         ] {
             assert!(text.contains(want), "missing `{want}` in\n{text}");
