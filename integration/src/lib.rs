@@ -34,6 +34,7 @@ pub mod wait;
 
 pub use error::LabError;
 pub use lab::Lab;
+pub use probe::stream::{PingStats, PingStream};
 pub use probe::{ProbeOutcome, Proto};
 pub use process::Daemon;
 pub use topology::Topology;
