@@ -7,7 +7,7 @@ mod peering;
 
 use integration::routers::{self, Router, RouterKind};
 use integration::{Daemon, Lab, wait_until};
-use peering::{BGPD_AS, CONVERGE, PEER_AS, V4, exchange_with, ip};
+use peering::{BGPD_AS, BgpdConfig, CONVERGE, PEER_AS, V4, exchange_with, ip};
 
 #[test]
 fn ebgp_with_bird_exchanges_and_withdraws_routes() {
@@ -42,7 +42,11 @@ fn ibgp_with_gobgp_exchanges_and_withdraws_routes() {
 fn md5(kind: RouterKind, peer_password: &str) -> (Lab, Box<dyn Router>, Daemon) {
     let lab = peering::lab(&V4);
     let peer = peering::start_peer(&lab, kind, &V4, PEER_AS, Some(peer_password));
-    let config = peering::bgpd_config(&lab, &V4, PEER_AS, Some("s3cret"), true);
+    let with_password = BgpdConfig {
+        password: Some("s3cret"),
+        ..BgpdConfig::new(PEER_AS)
+    };
+    let config = peering::bgpd_config(&lab, &V4, with_password);
     let bgpd = peering::start_bgpd(&lab, &config);
     (lab, peer, bgpd)
 }

@@ -85,7 +85,7 @@ fn ipv6_next_hop_behind_a_link_local_gateway_is_installed_on_its_interface() {
             "fd00:99::1",
         ])
         .unwrap();
-    let config = peering::bgpd_config(&lab, &V6, BGPD_AS, None, true);
+    let config = peering::bgpd_config(&lab, &V6, peering::BgpdConfig::new(BGPD_AS));
     let _bgpd = peering::start_bgpd(&lab, &config);
     gobgp
         .wait_established(peering::ip(V6.bgpd), peering::CONVERGE)

@@ -96,18 +96,37 @@ pub fn lab(f: &Family) -> Lab {
     lab
 }
 
-/// Writes bgpd's config file (one peer); `password` goes to a file next to it.
-pub fn bgpd_config(
-    lab: &Lab,
-    f: &Family,
-    peer_as: u32,
-    password: Option<&str>,
-    originate: bool,
-) -> PathBuf {
+/// What varies in bgpd's config file between the lab tests.
+#[derive(Debug, Clone, Copy)]
+pub struct BgpdConfig<'a> {
+    pub peer_as: u32,
+    /// TCP MD5 password, written to a file next to the config.
+    pub password: Option<&'a str>,
+    /// Originate `Family::ours`.
+    pub originate: bool,
+    /// Graceful Restart time asked of the peer; 0 disables GR.
+    pub graceful_restart_time: u16,
+}
+
+impl BgpdConfig<'_> {
+    /// With `peer_as`, originating, no password, no Graceful Restart.
+    pub fn new(peer_as: u32) -> Self {
+        BgpdConfig {
+            peer_as,
+            password: None,
+            originate: true,
+            graceful_restart_time: 0,
+        }
+    }
+}
+
+/// Writes bgpd's config file (one peer, family `f`) into the lab dir.
+pub fn bgpd_config(lab: &Lab, f: &Family, c: BgpdConfig<'_>) -> PathBuf {
+    let (peer_as, password, originate) = (c.peer_as, c.password, c.originate);
     let mut text = format!(
         "router_id = \"{BGPD_ID}\"\nasn = {BGPD_AS}\nlisten_address = \"{}\"\n\
-         graceful_restart_time = 0\n",
-        f.bgpd
+         graceful_restart_time = {}\n",
+        f.bgpd, c.graceful_restart_time
     );
     if originate {
         text.push_str(&format!("[[originate]]\nprefix = \"{}\"\n", f.ours));
@@ -175,7 +194,7 @@ pub fn bgpd_route(lab: &Lab, dst: &str) -> Option<KernelRoute> {
 pub fn exchange_with(kind: RouterKind, peer_as: u32, f: &Family) {
     let lab = lab(f);
     let peer = start_peer(&lab, kind, f, peer_as, None);
-    let config = bgpd_config(&lab, f, peer_as, None, true);
+    let config = bgpd_config(&lab, f, BgpdConfig::new(peer_as));
     let t0 = Instant::now();
     let bgpd = start_bgpd(&lab, &config);
     let what = format!("{kind:?} {} AS {peer_as}", f.name);
@@ -215,7 +234,11 @@ pub fn exchange_with(kind: RouterKind, peer_as: u32, f: &Family) {
     );
 
     // Withdrawal: reload without the originated prefix; the session stays up.
-    bgpd_config(&lab, f, peer_as, None, false);
+    let without_prefix = BgpdConfig {
+        originate: false,
+        ..BgpdConfig::new(peer_as)
+    };
+    bgpd_config(&lab, f, without_prefix);
     let t1 = Instant::now();
     lab.exec("bgpd", &["kill", "-HUP", &bgpd.pid().to_string()])
         .unwrap();
