@@ -1,4 +1,10 @@
-//! Network namespaces by name: create, list, find their processes, delete.
+//! Network namespaces by name: create, list, find their processes, delete, and open
+//! a TCP connection from inside one.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use nix::sched::{CloneFlags, setns};
 
 use crate::cmd::{self, CmdError};
 
@@ -44,6 +50,19 @@ pub fn pids(name: &str) -> Result<Vec<u32>, CmdError> {
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect())
+}
+
+/// Connects to `addr` from inside namespace `name`. `setns` moves only the calling
+/// thread, so a fresh thread enters the namespace, connects and ends; the socket stays
+/// in the namespace it was created in and can be used from any thread.
+pub fn tcp_connect(name: &str, addr: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+    let file = std::fs::File::open(std::path::Path::new("/run/netns").join(name))?;
+    std::thread::spawn(move || {
+        setns(&file, CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)?;
+        TcpStream::connect_timeout(&addr, timeout)
+    })
+    .join()
+    .unwrap_or_else(|_| Err(std::io::Error::other("the connecting thread panicked")))
 }
 
 /// Parses `ip netns list` output: `name` or `name (id: 3)` per line.
