@@ -12,6 +12,8 @@
 //! lab is drawn at its test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod peering;
+
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -88,17 +90,8 @@ fn bgpd_reflects_a_clients_route_to_the_other_client_with_its_next_hop() {
     );
 }
 
-/// bgpd's Prometheus text, scraped inside its namespace.
 fn metric(lab: &Lab, name: &str) -> Option<f64> {
-    let text = lab
-        .exec("bgpd", &["curl", "-s", "http://127.0.0.1:9093/metrics"])
-        .ok()?;
-    text.lines()
-        .find(|l| l.starts_with(name))?
-        .rsplit(' ')
-        .next()?
-        .parse()
-        .ok()
+    peering::bgpd_metric(lab, "bgpd", name, None)
 }
 
 /// BIRD, a client of the FRR reflector, originates two prefixes; the second carries
@@ -198,7 +191,7 @@ fn bgpd_as_client_of_an_frr_reflector_installs_reflected_routes_and_drops_its_ow
     wait_for(
         CONVERGE,
         "three reflected prefixes received by bgpd",
-        || (metric(&lab, "bgpd_peer_prefixes_received{") == Some(3.0)).then_some(()),
+        || (metric(&lab, "bgpd_peer_prefixes_received") == Some(3.0)).then_some(()),
     )
     .unwrap();
     assert!(

@@ -267,3 +267,19 @@ pub fn exchange_with(kind: RouterKind, peer_as: u32, f: &Family) {
     .unwrap();
     assert!(bgpd.is_running(), "bgpd survives its peer");
 }
+
+/// A value of bgpd's Prometheus metrics (default address 127.0.0.1:9093, scraped in
+/// node `role`): the series `name` labelled with `peer`, or the unlabelled one.
+pub fn bgpd_metric(lab: &Lab, role: &str, name: &str, peer: Option<&str>) -> Option<f64> {
+    let text = lab
+        .exec(role, &["curl", "-s", "http://127.0.0.1:9093/metrics"])
+        .ok()?;
+    let label = peer.map(|p| format!("peer=\"{p}\""));
+    text.lines()
+        .filter(|l| l.split(['{', ' ']).next() == Some(name))
+        .find(|l| label.as_ref().is_none_or(|want| l.contains(want.as_str())))?
+        .rsplit(' ')
+        .next()?
+        .parse()
+        .ok()
+}
