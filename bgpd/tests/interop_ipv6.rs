@@ -61,7 +61,7 @@ fn ipv6_next_hop_behind_a_link_local_gateway_is_installed_on_its_interface() {
 
     let lab = peering::lab(&V6);
     for (role, args) in [
-        ("peer", "addr add fe80::1/64 dev eth0 nodad"),
+        ("peer", "addr add fe80::1/64 dev eth0"),
         ("peer", "addr add fd00:99::1/128 dev lo"),
         ("peer", "addr add fd00:66:1::1/128 dev lo"),
         ("bgpd", "-6 route add fd00:99::/64 via fe80::1 dev eth0"),

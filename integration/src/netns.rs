@@ -21,6 +21,21 @@ pub fn add(name: &str) -> Result<(), CmdError> {
         cmd::run(&["ip", "netns", "add", name])?;
     }
     cmd::run(&["ip", "-n", name, "link", "set", "lo", "up"])?;
+    // Lab addresses are unique by construction: no IPv6 duplicate address detection on
+    // the interfaces made later, so their addresses, link-local ones too, are usable at
+    // once instead of "tentative" for a second or more (FRR waits for a link-local
+    // address before it brings up an IPv6 session).
+    cmd::run(&[
+        "ip",
+        "netns",
+        "exec",
+        name,
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv6.conf.all.accept_dad=0",
+        "net.ipv6.conf.default.accept_dad=0",
+    ])?;
     Ok(())
 }
 

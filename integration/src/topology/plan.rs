@@ -166,25 +166,16 @@ pub fn argv(step: &Step, ns: impl Fn(&str) -> String) -> Vec<String> {
                 &ns(&b.0),
             ])
         }
-        Step::Addr { node, iface, addr } => {
-            let mut a = v(&[
-                "ip",
-                "-n",
-                &ns(node),
-                "addr",
-                "add",
-                &addr.to_string(),
-                "dev",
-                iface,
-            ]);
-            // Lab addresses are unique by construction: skip IPv6 duplicate address
-            // detection, which keeps an address unusable ("tentative") for a second or
-            // more after the link comes up.
-            if addr.addr().is_ipv6() {
-                a.push("nodad".into());
-            }
-            a
-        }
+        Step::Addr { node, iface, addr } => v(&[
+            "ip",
+            "-n",
+            &ns(node),
+            "addr",
+            "add",
+            &addr.to_string(),
+            "dev",
+            iface,
+        ]),
         Step::Up { node, iface } => v(&["ip", "-n", &ns(node), "link", "set", "dev", iface, "up"]),
         Step::Sysctl { node, key, value } => v(&[
             "ip",

@@ -167,25 +167,3 @@ fn sysctl_values_may_be_strings_numbers_or_booleans() {
         [("x.a", "2"), ("x.b", "1"), ("x.c", "1"), ("x.d", "0")]
     );
 }
-
-#[test]
-fn ipv6_addresses_skip_duplicate_address_detection() {
-    let t = Topology::builder()
-        .host("a")
-        .host("b")
-        .link(("a", "eth0", "fd00:9::1/64"), ("b", "eth0", "10.0.9.2/30"))
-        .build()
-        .unwrap();
-    let lines: Vec<String> = steps(&t)
-        .iter()
-        .filter(|s| matches!(s, Step::Addr { .. }))
-        .map(|s| argv(s, str::to_owned).join(" "))
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            "ip -n a addr add fd00:9::1/64 dev eth0 nodad",
-            "ip -n b addr add 10.0.9.2/30 dev eth0",
-        ]
-    );
-}
