@@ -81,8 +81,12 @@ impl Session {
             let frame: Vec<u8> = self.inbuf.drain(..len).collect();
             let input = match wire::decode(&frame, &ctx) {
                 Ok(msg) => {
-                    if let Message::Notification(n) = &msg {
-                        tracing::warn!(error = %wire::NotificationText(n), "NOTIFICATION received");
+                    match &msg {
+                        Message::Notification(n) => {
+                            tracing::warn!(error = %wire::NotificationText(n), "NOTIFICATION received");
+                        }
+                        Message::Update(u) => log_attribute_errors(u),
+                        _ => {}
                     }
                     Input::Received(msg)
                 }
@@ -104,4 +108,14 @@ impl Session {
     pub fn encode(&self, msg: &Message) -> Result<Vec<u8>, EncodeError> {
         wire::encode(msg, &self.codec_context())
     }
+}
+
+/// Treat-as-withdraw and attribute discard keep the session up (RFC 7606 §2), so the
+/// log is where an operator learns that a peer sends malformed UPDATEs.
+fn log_attribute_errors(u: &wire::Update) {
+    let Some(action) = u.errors.iter().map(|e| e.action).max() else {
+        return;
+    };
+    let reasons: Vec<&str> = u.errors.iter().map(|e| e.reason.as_str()).collect();
+    tracing::warn!(?action, ?reasons, "malformed UPDATE attributes");
 }

@@ -1,95 +1,107 @@
-//! bgpd ⇄ BIRD 2 over an IPv6 session carrying IPv6 unicast (needs root). BIRD is
-//! configured here by hand: the lab's router configs are IPv4-only.
+//! bgpd against BIRD 2, FRR 8.4 and GoBGP 3 over an IPv6 session carrying IPv6 unicast
+//! (needs root): eBGP and iBGP, both directions, withdrawals; the lab and the checks are
+//! the IPv4 ones (`peering/mod.rs`) with IPv6 addresses and prefixes.
 //!
-//! ```text
-//!   +--------+ fd00:9::2/64        fd00:9::1/64 +------+
-//!   |  bgpd  +----------------------------------+ BIRD |  eBGP 65001 <-> 65000
-//!   +--------+  originates fd00:65:1::/64       +------+  originates fd00:66:1::/64
-//! ```
+//! A directly connected BIRD or FRR sends a global and a link-local next hop
+//! (RFC 2545 §3); bgpd installs the global one, which the kernel reaches on the link,
+//! and a ping across the installed route proves it forwards.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
+mod peering;
 
-use integration::{Lab, Topology, wait_until};
-
-const CONVERGE: Duration = Duration::from_secs(60);
-
-const BIRD_CONF: &str = r#"router id 10.0.9.1;
-log stderr all;
-protocol device { scan time 2; }
-protocol kernel { ipv6 { import none; export where source = RTS_BGP; }; scan time 2; }
-protocol static announced { ipv6; route fd00:66:1::/64 blackhole; }
-protocol bgp bgpd {
-  local fd00:9::1 as 65000; neighbor fd00:9::2 as 65001;
-  hold time 9; keepalive time 3; connect retry time 1; error wait time 1, 5;
-  ipv6 { import all; export where proto = "announced"; };
-}
-"#;
-
-const BGPD_CONF: &str = "router_id = \"10.0.9.2\"\nasn = 65001\nlisten_address = \"::\"\n\
-    [[originate]]\nprefix = \"fd00:65:1::/64\"\n\
-    [[peers]]\nname = \"bird\"\naddress = \"fd00:9::1\"\nremote_as = 65000\nhold_time = 9\n\
-    connect_retry_time = 1\nfamilies = [\"ipv6-unicast\"]\n";
+use integration::routers::RouterKind;
+use peering::{BGPD_AS, PEER_AS, V6, exchange_with};
 
 #[test]
-fn ipv6_routes_are_exchanged_with_bird_and_installed_in_the_kernel() {
-    let topo = Topology::builder()
-        .host("bgpd")
-        .router("peer")
-        .link(
-            ("bgpd", "eth0", "fd00:9::2/64"),
-            ("peer", "eth0", "fd00:9::1/64"),
-        )
-        .build()
-        .unwrap();
-    let mut lab = Lab::new().unwrap();
-    lab.build(&topo).unwrap();
-    let dir = lab.dir().to_path_buf();
-    std::fs::write(dir.join("bird6.conf"), BIRD_CONF).unwrap();
-    std::fs::write(dir.join("bgpd.toml"), BGPD_CONF).unwrap();
-    let ctl = dir.join("bird6.ctl");
-    let (conf, ctl) = (dir.join("bird6.conf"), ctl.to_str().unwrap().to_owned());
-    let _bird = lab
-        .spawn(
-            "peer",
-            "bird6",
-            &["bird", "-f", "-c", conf.to_str().unwrap(), "-s", &ctl],
-        )
-        .unwrap();
-    let t0 = Instant::now();
-    let bin = env!("CARGO_BIN_EXE_bgpd");
-    let cfg = dir.join("bgpd.toml");
-    let _bgpd = lab
-        .spawn("bgpd", "bgpd", &[bin, "--config", cfg.to_str().unwrap()])
-        .unwrap();
+fn ipv6_ebgp_with_bird_exchanges_and_withdraws_routes() {
+    exchange_with(RouterKind::Bird, PEER_AS, &V6);
+}
 
-    wait_until(CONVERGE, "bgpd's prefix in BIRD via bgpd", || {
-        lab.exec(
-            "peer",
-            &[
-                "birdc",
-                "-s",
-                &ctl,
-                "show",
-                "route",
-                "for",
-                "fd00:65:1::/64",
-            ],
-        )
-        .is_ok_and(|out| out.contains("via fd00:9::2"))
-    })
-    .unwrap();
-    let in_bird = t0.elapsed();
-    wait_until(CONVERGE, "BIRD's prefix in bgpd's kernel via BIRD", || {
-        lab.exec(
-            "bgpd",
-            &["ip", "-6", "route", "show", "fd00:66:1::/64", "proto", "89"],
-        )
-        .is_ok_and(|out| out.contains("via fd00:9::1"))
-    })
-    .unwrap();
-    eprintln!(
-        "measured ipv6 Bird: route in peer {in_bird:?}, peer route in bgpd kernel {:?}",
-        t0.elapsed()
+#[test]
+fn ipv6_ibgp_with_bird_exchanges_and_withdraws_routes() {
+    exchange_with(RouterKind::Bird, BGPD_AS, &V6);
+}
+
+#[test]
+fn ipv6_ebgp_with_frr_exchanges_and_withdraws_routes() {
+    exchange_with(RouterKind::Frr, PEER_AS, &V6);
+}
+
+#[test]
+fn ipv6_ibgp_with_frr_exchanges_and_withdraws_routes() {
+    exchange_with(RouterKind::Frr, BGPD_AS, &V6);
+}
+
+#[test]
+fn ipv6_ebgp_with_gobgp_exchanges_and_withdraws_routes() {
+    exchange_with(RouterKind::Gobgp, PEER_AS, &V6);
+}
+
+#[test]
+fn ipv6_ibgp_with_gobgp_exchanges_and_withdraws_routes() {
+    exchange_with(RouterKind::Gobgp, BGPD_AS, &V6);
+}
+
+/// The known gap "link-local IPv6 next hops installed without an interface": a BGP next
+/// hop reached through a route via the router's link-local address (as a router
+/// advertisement sets up a default route) must be installed `via fe80::1 dev eth0`; the
+/// kernel refuses a link-local gateway without a device.
+///
+/// ```text
+///   bgpd  fd00:9::2/64 ---- fd00:9::1/64, fe80::1  GoBGP (iBGP), fd00:99::1 on lo
+///   route fd00:99::/64 via fe80::1 dev eth0        announces fd00:66:1::/64
+///                                                  with next hop fd00:99::1
+/// ```
+#[test]
+fn ipv6_next_hop_behind_a_link_local_gateway_is_installed_on_its_interface() {
+    use integration::routers::gobgp::Gobgp;
+    use integration::routers::{NeighborConfig, Router, RouterConfig};
+    use integration::{ProbeOutcome, wait_until};
+    use std::time::Duration;
+
+    let lab = peering::lab(&V6);
+    for (role, args) in [
+        ("peer", "addr add fe80::1/64 dev eth0"),
+        ("peer", "addr add fd00:99::1/128 dev lo"),
+        ("peer", "addr add fd00:66:1::1/128 dev lo"),
+        ("bgpd", "-6 route add fd00:99::/64 via fe80::1 dev eth0"),
+    ] {
+        let mut argv = vec!["ip"];
+        argv.extend(args.split_whitespace());
+        lab.exec(role, &argv).unwrap();
+    }
+    let cfg = RouterConfig::new(peering::PEER_ID.parse().unwrap(), BGPD_AS)
+        .neighbor(NeighborConfig::new(peering::ip(V6.bgpd), BGPD_AS));
+    let gobgp = Gobgp::start(&lab, "peer", &cfg).unwrap();
+    gobgp
+        .gobgp(&[
+            "global",
+            "rib",
+            "add",
+            "-a",
+            "ipv6",
+            V6.theirs,
+            "nexthop",
+            "fd00:99::1",
+        ])
+        .unwrap();
+    let config = peering::bgpd_config(&lab, &V6, peering::BgpdConfig::new(BGPD_AS));
+    let _bgpd = peering::start_bgpd(&lab, &config);
+    gobgp
+        .wait_established(peering::ip(V6.bgpd), peering::CONVERGE)
+        .unwrap();
+    let k = lab
+        .wait_kernel_route("bgpd", V6.theirs, peering::CONVERGE, |r| {
+            r.protocol.as_deref() == Some("89")
+        })
+        .unwrap();
+    assert_eq!(
+        (k.gateway, k.dev.as_deref()),
+        (Some(peering::ip("fe80::1")), Some("eth0"))
     );
+    wait_until(peering::CONVERGE, "a ping over the installed route", || {
+        lab.ping("bgpd", peering::ip(V6.theirs_host), Duration::from_secs(2))
+            == ProbeOutcome::Connected
+    })
+    .unwrap();
 }

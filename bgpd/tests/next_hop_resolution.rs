@@ -14,7 +14,8 @@ use common::rib::{A, TOR, announce, ip, net, rib};
 fn table(via: &[(&str, &str)]) -> Option<Arc<NextHopTable>> {
     let route = |prefix: &str, gw: Option<&str>| KernelRoute {
         prefix: net(prefix),
-        gateways: gw.map(ip).into_iter().collect(),
+        gateways: gw.map(|g| ip(g).into()).into_iter().collect(),
+        oif: None,
         unicast: true,
         protocol: 2,
         table: MAIN_TABLE,

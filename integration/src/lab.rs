@@ -166,6 +166,20 @@ impl Lab {
         self.podman.as_ref()
     }
 
+    /// Opens a TCP connection to `addr` from inside node `role` (a raw protocol peer in
+    /// the test itself, e.g. a BGP sender).
+    pub fn tcp_connect(
+        &self,
+        role: &str,
+        addr: std::net::SocketAddr,
+        timeout: std::time::Duration,
+    ) -> Result<std::net::TcpStream, LabError> {
+        let ns = self.ns(role)?;
+        crate::netns::tcp_connect(ns, addr, timeout).map_err(LabError::io(format!(
+            "failed to connect to {addr} from {role}"
+        )))
+    }
+
     /// Runs `args` inside node `role` and returns stdout; a failure is an
     /// error carrying stderr. Logged to `commands.log`.
     pub fn exec<S: AsRef<str>>(&self, role: &str, args: &[S]) -> Result<String, LabError> {

@@ -8,10 +8,12 @@
 //! - [`process`]: daemons in namespaces with captured logs ([`Daemon`]).
 //! - [`teardown`], [`gc`]: removal on drop and of killed runs' leftovers.
 //! - [`wait`]: [`wait_until`], the only way to wait.
-//! - [`probe`]: TCP/UDP/ICMP probes with a [`ProbeOutcome`].
+//! - [`probe`]: TCP/UDP/ICMP probes with a [`ProbeOutcome`], and a continuous ping
+//!   that counts losses ([`PingStream`]).
 //! - [`reads`]: typed `ip -j route`, `ip -j addr`, `nft -j list ruleset`.
 //! - [`routers`]: BIRD, FRR and GoBGP as lab nodes behind one trait.
 //! - [`podman`]: real containers in a private podman installation.
+//! - [`exabgp`]: ExaBGP as a peer that sends what the test says, raw attributes too.
 //! - [`cmd`], [`netns`], [`pids`]: thin wrappers over iproute2 and signals.
 //! - [`bins`]: where the workspace's binaries are.
 //! - [`demo`]: the `lab-demo` tour of the whole system.
@@ -20,6 +22,7 @@ pub mod bins;
 pub mod cmd;
 pub mod demo;
 pub mod error;
+pub mod exabgp;
 pub mod gc;
 pub mod lab;
 pub mod naming;
@@ -36,6 +39,7 @@ pub mod wait;
 
 pub use error::LabError;
 pub use lab::Lab;
+pub use probe::stream::{PingStats, PingStream};
 pub use probe::{NetnsRef, ProbeOutcome, Proto};
 pub use process::Daemon;
 pub use topology::Topology;

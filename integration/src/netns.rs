@@ -1,4 +1,10 @@
-//! Network namespaces by name: create, list, find their processes, delete.
+//! Network namespaces by name: create, list, find their processes, delete, and open
+//! a TCP connection from inside one.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use nix::sched::{CloneFlags, setns};
 
 use crate::cmd::{self, CmdError};
 
@@ -15,6 +21,21 @@ pub fn add(name: &str) -> Result<(), CmdError> {
         cmd::run(&["ip", "netns", "add", name])?;
     }
     cmd::run(&["ip", "-n", name, "link", "set", "lo", "up"])?;
+    // Lab addresses are unique by construction: no IPv6 duplicate address detection on
+    // the interfaces made later, so their addresses, link-local ones too, are usable at
+    // once instead of "tentative" for a second or more (FRR waits for a link-local
+    // address before it brings up an IPv6 session).
+    cmd::run(&[
+        "ip",
+        "netns",
+        "exec",
+        name,
+        "sysctl",
+        "-q",
+        "-w",
+        "net.ipv6.conf.all.accept_dad=0",
+        "net.ipv6.conf.default.accept_dad=0",
+    ])?;
     Ok(())
 }
 
@@ -44,6 +65,19 @@ pub fn pids(name: &str) -> Result<Vec<u32>, CmdError> {
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect())
+}
+
+/// Connects to `addr` from inside namespace `name`. `setns` moves only the calling
+/// thread, so a fresh thread enters the namespace, connects and ends; the socket stays
+/// in the namespace it was created in and can be used from any thread.
+pub fn tcp_connect(name: &str, addr: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+    let file = std::fs::File::open(std::path::Path::new("/run/netns").join(name))?;
+    std::thread::spawn(move || {
+        setns(&file, CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)?;
+        TcpStream::connect_timeout(&addr, timeout)
+    })
+    .join()
+    .unwrap_or_else(|_| Err(std::io::Error::other("the connecting thread panicked")))
 }
 
 /// Parses `ip netns list` output: `name` or `name (id: 3)` per line.

@@ -12,7 +12,7 @@ use rtnetlink::{Handle, RouteMessageBuilder};
 
 use super::plan::Installed;
 use super::{ROUTE_METRIC, ROUTE_PROTOCOL};
-use crate::rib::{KernelRoute, NextHopTable};
+use crate::rib::{Gateway, KernelRoute, NextHopTable};
 
 /// Why a FIB operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -83,8 +83,8 @@ impl KernelFib {
         Ok(NextHopTable::new(routes, ROUTE_PROTOCOL))
     }
 
-    /// Install or change a route (one next hop, or a multipath route for ECMP).
-    pub async fn replace(&self, prefix: IpNet, next_hops: &[IpAddr]) -> Result<(), FibError> {
+    /// Install or change a route (one gateway, or a multipath route for ECMP).
+    pub async fn replace(&self, prefix: IpNet, next_hops: &[Gateway]) -> Result<(), FibError> {
         let msg = message(prefix, next_hops);
         self.handle
             .route()
@@ -116,7 +116,7 @@ impl KernelFib {
     }
 }
 
-fn message(prefix: IpNet, next_hops: &[IpAddr]) -> RouteMessage {
+fn message(prefix: IpNet, next_hops: &[Gateway]) -> RouteMessage {
     let builder = RouteMessageBuilder::<IpAddr>::new()
         .destination_prefix(prefix.addr(), prefix.prefix_len())
         // An IpNet's prefix length always fits its family.
@@ -125,17 +125,26 @@ fn message(prefix: IpNet, next_hops: &[IpAddr]) -> RouteMessage {
         .priority(ROUTE_METRIC);
     let builder = match next_hops {
         [] => builder,
-        [one] => builder
-            .gateway(*one)
-            .unwrap_or_else(|_| RouteMessageBuilder::<IpAddr>::new()),
-        many => builder.multipath(many.iter().map(|a| hop(prefix, *a)).collect()),
+        [one] => {
+            let b = builder
+                .gateway(one.addr)
+                .unwrap_or_else(|_| RouteMessageBuilder::<IpAddr>::new());
+            // A link-local gateway needs its interface (the kernel says "Egress device
+            // not specified" otherwise).
+            match one.oif {
+                Some(oif) => b.output_interface(oif),
+                None => b,
+            }
+        }
+        many => builder.multipath(many.iter().map(|g| hop(prefix, *g)).collect()),
     };
     builder.build()
 }
 
-fn hop(prefix: IpNet, a: IpAddr) -> RouteNextHop {
+fn hop(prefix: IpNet, g: Gateway) -> RouteNextHop {
     let mut h = RouteNextHop::default();
-    h.attributes.push(match (prefix, a) {
+    h.interface_index = g.oif.unwrap_or(0);
+    h.attributes.push(match (prefix, g.addr) {
         (IpNet::V4(_), IpAddr::V4(v4)) => RouteAttribute::Gateway(RouteAddress::Inet(v4)),
         (IpNet::V6(_), IpAddr::V6(v6)) => RouteAttribute::Gateway(RouteAddress::Inet6(v6)),
         // RFC 5549 style: an IPv4 prefix via an IPv6 next hop.
@@ -145,22 +154,23 @@ fn hop(prefix: IpNet, a: IpAddr) -> RouteNextHop {
     h
 }
 
-/// The route as (prefix, next hops) if it is one of ours.
-fn ours(m: &RouteMessage) -> Option<(IpNet, Vec<IpAddr>)> {
+/// The route as (prefix, gateways) if it is one of ours.
+fn ours(m: &RouteMessage) -> Option<(IpNet, Vec<Gateway>)> {
     if u8::from(m.header.protocol) != ROUTE_PROTOCOL {
         return None;
     }
     let mut dst = None;
     let mut hops = Vec::new();
+    let oif = route_oif(m);
     for a in &m.attributes {
         match a {
             RouteAttribute::Destination(RouteAddress::Inet(a)) => dst = Some(IpAddr::V4(*a)),
             RouteAttribute::Destination(RouteAddress::Inet6(a)) => dst = Some(IpAddr::V6(*a)),
-            RouteAttribute::Gateway(g) => hops.extend(addr(g)),
+            RouteAttribute::Gateway(g) => hops.extend(addr(g).map(|a| Gateway::new(a, oif))),
             RouteAttribute::MultiPath(list) => {
                 for h in list {
                     hops.extend(h.attributes.iter().filter_map(|a| match a {
-                        RouteAttribute::Gateway(g) => addr(g),
+                        RouteAttribute::Gateway(g) => addr(g).map(|a| hop_gateway(h, a)),
                         _ => None,
                     }));
                 }
@@ -187,6 +197,19 @@ fn addr(a: &RouteAddress) -> Option<IpAddr> {
     }
 }
 
+/// The output interface of a single-hop route (`dev`).
+fn route_oif(m: &RouteMessage) -> Option<u32> {
+    m.attributes.iter().find_map(|a| match a {
+        RouteAttribute::Oif(i) => Some(*i),
+        _ => None,
+    })
+}
+
+/// A gateway of one hop of a multipath route, on that hop's interface.
+fn hop_gateway(h: &RouteNextHop, a: IpAddr) -> Gateway {
+    Gateway::new(a, (h.interface_index != 0).then_some(h.interface_index))
+}
+
 /// Any kernel route, as next-hop resolution sees it.
 pub(super) fn kernel_route(m: &RouteMessage) -> Option<KernelRoute> {
     use rtnetlink::packet_route::route::RouteType;
@@ -194,18 +217,19 @@ pub(super) fn kernel_route(m: &RouteMessage) -> Option<KernelRoute> {
     let mut table = u32::from(m.header.table);
     let mut metric = 0;
     let mut gateways = Vec::new();
+    let oif = route_oif(m);
     for a in &m.attributes {
         match a {
             RouteAttribute::Destination(d) => dst = addr(d),
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::Priority(p) => metric = *p,
-            RouteAttribute::Gateway(g) => gateways.extend(addr(g)),
-            RouteAttribute::Via(v) => gateways.extend(via(v)),
+            RouteAttribute::Gateway(g) => gateways.extend(addr(g).map(|a| Gateway::new(a, oif))),
+            RouteAttribute::Via(v) => gateways.extend(via(v).map(|a| Gateway::new(a, oif))),
             RouteAttribute::MultiPath(list) => {
                 for h in list {
                     gateways.extend(h.attributes.iter().filter_map(|a| match a {
-                        RouteAttribute::Gateway(g) => addr(g),
-                        RouteAttribute::Via(v) => via(v),
+                        RouteAttribute::Gateway(g) => addr(g).map(|a| hop_gateway(h, a)),
+                        RouteAttribute::Via(v) => via(v).map(|a| hop_gateway(h, a)),
                         _ => None,
                     }));
                 }
@@ -222,6 +246,7 @@ pub(super) fn kernel_route(m: &RouteMessage) -> Option<KernelRoute> {
     Some(KernelRoute {
         prefix: IpNet::new(dst, m.header.destination_prefix_length).ok()?,
         gateways,
+        oif,
         unicast: m.header.kind == RouteType::Unicast,
         protocol: u8::from(m.header.protocol),
         table,

@@ -7,7 +7,8 @@
 //!
 //! Next hops are resolved recursively (RFC 4271 §9.1.2) against the main table
 //! ([`crate::rib::NextHopTable`]): a route is installed via the gateway of the route that
-//! resolves its BGP next hop (or via the next hop itself when it is directly connected).
+//! resolves its BGP next hop (or via the next hop itself when it is directly connected),
+//! an IPv6 link-local gateway with its interface ([`crate::rib::Gateway`]).
 //! [`Monitor`] reports route, address and link changes so the table is dumped again.
 
 mod kernel;

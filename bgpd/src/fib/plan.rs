@@ -7,10 +7,10 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::rib::{FibDelta, NextHopTable};
+use crate::rib::{FibDelta, Gateway, NextHopTable};
 
-/// Our routes as the kernel holds them: prefix → next hops (sorted).
-pub type Installed = BTreeMap<IpNet, Vec<IpAddr>>;
+/// Our routes as the kernel holds them: prefix → gateways (sorted).
+pub type Installed = BTreeMap<IpNet, Vec<Gateway>>;
 
 /// What the RIB selected: prefix → BGP next hops (sorted).
 pub type Desired = BTreeMap<IpNet, Vec<IpAddr>>;
@@ -19,7 +19,7 @@ pub type Desired = BTreeMap<IpNet, Vec<IpAddr>>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// Install or change the route to go via these gateways.
-    Replace(IpNet, Vec<IpAddr>),
+    Replace(IpNet, Vec<Gateway>),
     /// Remove the route.
     Delete(IpNet),
 }
@@ -97,8 +97,8 @@ mod tests {
     #[test]
     fn only_routes_nobody_reannounced_are_left_over() {
         let found: Installed = [
-            (net("10.65.1.0/26"), vec!["10.0.0.1".parse().unwrap()]),
-            (net("10.65.2.0/26"), vec!["10.0.0.2".parse().unwrap()]),
+            (net("10.65.1.0/26"), gws("10.0.0.1")),
+            (net("10.65.2.0/26"), gws("10.0.0.2")),
         ]
         .into();
         let table = [
@@ -153,11 +153,16 @@ mod tests {
         s.split_whitespace().map(|a| a.parse().unwrap()).collect()
     }
 
+    fn gws(s: &str) -> Vec<Gateway> {
+        ips(s).into_iter().map(Gateway::from).collect()
+    }
+
     /// A host on 10.0.1.0/30 whose ToR is 10.0.1.1; `extra` routes are added to it.
     fn table(extra: &[(&str, &str)]) -> NextHopTable {
-        let route = |prefix: &str, gws: &str| crate::rib::KernelRoute {
+        let route = |prefix: &str, via: &str| crate::rib::KernelRoute {
             prefix: net(prefix),
-            gateways: ips(gws),
+            gateways: gws(via),
+            oif: None,
             unicast: true,
             protocol: 2,
             table: crate::rib::nexthop::MAIN_TABLE,
@@ -189,21 +194,21 @@ mod tests {
                 "10.0.2.2",
                 &with_default,
                 None,
-                Some(Op::Replace(p, ips("10.0.1.1"))),
+                Some(Op::Replace(p, gws("10.0.1.1"))),
             ),
             (
                 "remote next hop via a specific route",
                 "10.0.2.2",
                 &with_route,
                 None,
-                Some(Op::Replace(p, ips("10.0.1.1"))),
+                Some(Op::Replace(p, gws("10.0.1.1"))),
             ),
             (
                 "directly connected: via the next hop itself",
                 "10.0.1.1",
                 &connected_only,
                 None,
-                Some(Op::Replace(p, ips("10.0.1.1"))),
+                Some(Op::Replace(p, gws("10.0.1.1"))),
             ),
             (
                 "already installed that way: nothing",
@@ -231,19 +236,19 @@ mod tests {
                 "10.0.2.2",
                 &with_default,
                 Some("10.0.2.2"),
-                Some(Op::Replace(p, ips("10.0.1.1"))),
+                Some(Op::Replace(p, gws("10.0.1.1"))),
             ),
             (
                 "ecmp over one connected and one remote next hop",
                 "10.0.1.2 10.0.2.2",
                 &with_default,
                 None,
-                Some(Op::Replace(p, ips("10.0.1.1 10.0.1.2"))),
+                Some(Op::Replace(p, gws("10.0.1.1 10.0.1.2"))),
             ),
         ];
         for (name, nhs, t, have, want) in rows {
             let desired: Desired = [(p, ips(nhs))].into();
-            let installed: Installed = have.map(|h| (p, ips(h))).into_iter().collect();
+            let installed: Installed = have.map(|h| (p, gws(h))).into_iter().collect();
             assert_eq!(sync(p, &desired, t, &installed), want, "{name}");
         }
     }
@@ -252,7 +257,7 @@ mod tests {
     fn a_withdrawn_prefix_is_deleted_only_if_installed() {
         let p = net("10.65.2.0/26");
         let t = table(&[]);
-        let installed: Installed = [(p, ips("10.0.1.1"))].into();
+        let installed: Installed = [(p, gws("10.0.1.1"))].into();
         assert_eq!(
             sync(p, &Desired::new(), &t, &installed),
             Some(Op::Delete(p))
@@ -266,9 +271,9 @@ mod tests {
         let leftover = net("10.99.0.0/24");
         let desired: Desired = [(a, ips("10.0.1.1")), (b, ips("10.0.2.2"))].into();
         let installed: Installed = [
-            (a, ips("10.0.1.1")),
-            (b, ips("10.0.1.1")),
-            (leftover, ips("10.0.1.1")),
+            (a, gws("10.0.1.1")),
+            (b, gws("10.0.1.1")),
+            (leftover, gws("10.0.1.1")),
         ]
         .into();
         let rows = [
@@ -285,7 +290,7 @@ mod tests {
             (
                 "resolved through another gateway now",
                 table(&[("10.0.2.0/24", "10.0.1.2")]),
-                vec![Op::Replace(b, ips("10.0.1.2"))],
+                vec![Op::Replace(b, gws("10.0.1.2"))],
             ),
         ];
         for (name, t, want) in rows {

@@ -34,7 +34,7 @@ pub use export::export;
 pub use fib::FibDelta;
 pub use import::{ImportReject, import};
 pub use loc::{BestChange, LocRib};
-pub use nexthop::{KernelRoute, NextHopTable, Resolved};
+pub use nexthop::{Gateway, KernelRoute, NextHopTable, Resolved};
 pub use origination::originated;
 pub use peer_policy::{NextHopMode, PeerPolicy, RibConfig};
 pub use speaker::{Rib, RibOutput, StaleTimer};

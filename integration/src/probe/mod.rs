@@ -1,9 +1,11 @@
 //! Connectivity probes between lab endpoints: TCP connect, UDP
 //! request/response (both through the `lab-probe` binary run inside the
-//! source namespace) and ICMP echo (`ping`).
+//! source namespace), ICMP echo (`ping`), and a continuous ping that counts
+//! losses ([`stream`]).
 
 pub mod agent;
 pub mod cli;
+pub mod stream;
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -45,6 +45,13 @@ impl Lab {
         )?)
     }
 
+    /// The IPv6 main routing table of node `role`.
+    pub fn routes6(&self, role: &str) -> Result<Vec<KernelRoute>, LabError> {
+        Ok(route::parse(
+            &self.exec(role, &["ip", "-j", "-6", "route", "show"])?,
+        )?)
+    }
+
     /// Interfaces and addresses of node `role`.
     pub fn addrs(&self, role: &str) -> Result<Vec<Interface>, LabError> {
         Ok(addr::parse(
@@ -73,8 +80,9 @@ impl Lab {
 }
 
 impl Lab {
-    /// Waits until node `role`'s kernel table has a route to `dst` for which
-    /// `accept` holds (e.g. a protocol or gateway check), and returns it.
+    /// Waits until node `role`'s kernel table (IPv6 when `dst` is an IPv6 prefix) has a
+    /// route to `dst` for which `accept` holds (e.g. a protocol or gateway check), and
+    /// returns it.
     pub fn wait_kernel_route(
         &self,
         role: &str,
@@ -83,8 +91,14 @@ impl Lab {
         accept: impl Fn(&KernelRoute) -> bool,
     ) -> Result<KernelRoute, LabError> {
         let what = format!("route to {dst} in {role}");
+        let v6 = dst.contains(':');
         Ok(crate::wait::wait_for(timeout, &what, || {
-            let routes = self.routes(role).ok()?;
+            let routes = if v6 {
+                self.routes6(role)
+            } else {
+                self.routes(role)
+            };
+            let routes = routes.ok()?;
             route::find(&routes, dst).filter(|r| accept(r)).cloned()
         })?)
     }

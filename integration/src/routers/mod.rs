@@ -35,7 +35,7 @@ pub trait Router: std::fmt::Debug + Send {
     /// State of every configured BGP session.
     fn sessions(&self) -> Result<Vec<BgpSession>, LabError>;
 
-    /// The router's IPv4 unicast BGP RIB (received and originated).
+    /// The router's IPv4 and IPv6 unicast BGP RIB (received and originated).
     fn rib(&self) -> Result<Vec<RibRoute>, LabError>;
 
     /// Waits until the session with `peer` is established.

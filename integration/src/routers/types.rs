@@ -58,6 +58,9 @@ pub struct NeighborConfig {
     pub password: Option<String>,
     /// Wait for the peer to connect instead of connecting.
     pub passive: bool,
+    /// The neighbor is a route-reflector client of this router (RFC 4456), which then
+    /// reflects iBGP routes between its clients; the cluster ID is the router ID.
+    pub rr_client: bool,
     /// Session timers.
     pub timers: Timers,
 }
@@ -70,6 +73,7 @@ impl NeighborConfig {
             remote_as,
             password: None,
             passive: false,
+            rr_client: false,
             timers: Timers::default(),
         }
     }
@@ -89,6 +93,12 @@ impl NeighborConfig {
     /// Passive (listen only).
     pub fn passive(mut self) -> Self {
         self.passive = true;
+        self
+    }
+
+    /// A route-reflector client of this router.
+    pub fn rr_client(mut self) -> Self {
+        self.rr_client = true;
         self
     }
 }
@@ -139,6 +149,15 @@ impl RouterConfig {
     pub fn originate(mut self, prefix: IpNet) -> Self {
         self.originate.push(prefix);
         self
+    }
+
+    /// The families the router's tables hold, as "is IPv6": IPv4 (`false`) always, and
+    /// IPv6 (`true`) when a neighbor address or an originated prefix is IPv6. Each
+    /// session carries the family of its neighbor's address.
+    pub fn families(&self) -> Vec<bool> {
+        let v6 = self.neighbors.iter().any(|n| n.address.is_ipv6())
+            || self.originate.iter().any(|p| p.addr().is_ipv6());
+        if v6 { vec![false, true] } else { vec![false] }
     }
 }
 

@@ -30,14 +30,24 @@ pub fn render_bgpd(hostname: &str, cfg: &RouterConfig) -> String {
             let _ = writeln!(s, " neighbor {a} passive");
         }
     }
-    s.push_str(" address-family ipv4 unicast\n");
-    for p in &cfg.originate {
-        let _ = writeln!(s, "  network {p}");
+    // Each session carries the family of its neighbor's address.
+    for v6 in cfg.families() {
+        let _ = writeln!(
+            s,
+            " address-family {} unicast",
+            if v6 { "ipv6" } else { "ipv4" }
+        );
+        for p in cfg.originate.iter().filter(|p| p.addr().is_ipv6() == v6) {
+            let _ = writeln!(s, "  network {p}");
+        }
+        for n in cfg.neighbors.iter().filter(|n| n.address.is_ipv6() == v6) {
+            let _ = writeln!(s, "  neighbor {} activate", n.address);
+            if n.rr_client {
+                let _ = writeln!(s, "  neighbor {} route-reflector-client", n.address);
+            }
+        }
+        s.push_str(" exit-address-family\n");
     }
-    for n in &cfg.neighbors {
-        let _ = writeln!(s, "  neighbor {} activate", n.address);
-    }
-    s.push_str(" exit-address-family\n");
     s
 }
 
@@ -64,6 +74,23 @@ mod tests {
             " neighbor 10.0.1.2 password s3cret\n",
             " neighbor 10.0.1.2 passive\n",
             "  network 10.66.100.0/24\n  neighbor 10.0.1.2 activate\n",
+        ] {
+            assert!(text.contains(want), "missing `{want}` in\n{text}");
+        }
+        assert!(!text.contains("ipv6"), "{text}");
+    }
+
+    #[test]
+    fn ipv6_neighbors_and_networks_go_to_the_ipv6_family_and_rr_clients_are_marked() {
+        let cfg = RouterConfig::new("10.0.1.1".parse().unwrap(), 65000)
+            .neighbor(NeighborConfig::new("fd00:1::2".parse().unwrap(), 65001))
+            .neighbor(NeighborConfig::new("10.0.1.2".parse().unwrap(), 65001).rr_client())
+            .originate("fd00:66:1::/64".parse().unwrap());
+        let text = render_bgpd("tor", &cfg);
+        for want in [
+            " neighbor fd00:1::2 remote-as 65001\n",
+            " address-family ipv4 unicast\n  neighbor 10.0.1.2 activate\n  neighbor 10.0.1.2 route-reflector-client\n exit-address-family\n",
+            " address-family ipv6 unicast\n  network fd00:66:1::/64\n  neighbor fd00:1::2 activate\n exit-address-family\n",
         ] {
             assert!(text.contains(want), "missing `{want}` in\n{text}");
         }

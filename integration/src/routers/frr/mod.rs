@@ -99,6 +99,8 @@ impl Router for Frr {
     }
 
     fn rib(&self) -> Result<Vec<RibRoute>, LabError> {
-        Ok(parse::routes(&self.vtysh("show ip bgp json")?)?)
+        let mut routes = parse::routes(&self.vtysh("show ip bgp json")?)?;
+        routes.extend(parse::routes(&self.vtysh("show bgp ipv6 unicast json")?)?);
+        Ok(routes)
     }
 }

@@ -34,7 +34,23 @@ pub fn render(cfg: &RouterConfig) -> String {
         if n.passive {
             s.push_str("  [neighbors.transport.config]\n    passive-mode = true\n");
         }
-        s.push_str("  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"ipv4-unicast\"\n");
+        if n.rr_client {
+            let _ = writeln!(
+                s,
+                "  [neighbors.route-reflector.config]\n    route-reflector-client = true\n    route-reflector-cluster-id = \"{}\"",
+                cfg.router_id
+            );
+        }
+        // A session carries the family of its neighbor's address.
+        let family = if n.address.is_ipv6() {
+            "ipv6-unicast"
+        } else {
+            "ipv4-unicast"
+        };
+        let _ = writeln!(
+            s,
+            "  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = \"{family}\""
+        );
     }
     s
 }
@@ -49,7 +65,8 @@ mod tests {
         let cfg = RouterConfig::new("10.0.1.1".parse().unwrap(), 65000).neighbor(
             NeighborConfig::new("10.0.1.2".parse().unwrap(), 65001)
                 .password("pw")
-                .passive(),
+                .passive()
+                .rr_client(),
         );
         let text = render(&cfg);
         for want in [
@@ -58,9 +75,20 @@ mod tests {
             "auth-password = \"pw\"",
             "connect-retry = 1\n    hold-time = 9\n    keepalive-interval = 3",
             "passive-mode = true",
+            "route-reflector-client = true\n    route-reflector-cluster-id = \"10.0.1.1\"",
             "afi-safi-name = \"ipv4-unicast\"",
         ] {
             assert!(text.contains(want), "missing `{want}` in\n{text}");
         }
+    }
+
+    #[test]
+    fn an_ipv6_neighbor_carries_ipv6_unicast() {
+        let cfg = RouterConfig::new("10.0.1.1".parse().unwrap(), 65000)
+            .neighbor(NeighborConfig::new("fd00:1::2".parse().unwrap(), 65001));
+        let text = render(&cfg);
+        assert!(text.contains("neighbor-address = \"fd00:1::2\""), "{text}");
+        assert!(text.contains("afi-safi-name = \"ipv6-unicast\""), "{text}");
+        assert!(!text.contains("ipv4-unicast"), "{text}");
     }
 }

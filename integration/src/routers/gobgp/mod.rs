@@ -55,7 +55,14 @@ impl Gobgp {
             || g.gobgp(&["global"]).is_ok(),
         )?;
         for p in &cfg.originate {
-            g.gobgp(&["global", "rib", "add", "-a", "ipv4", &p.to_string()])?;
+            g.gobgp(&[
+                "global",
+                "rib",
+                "add",
+                "-a",
+                family(p.addr()),
+                &p.to_string(),
+            ])?;
         }
         Ok(g)
     }
@@ -82,8 +89,15 @@ impl Router for Gobgp {
     }
 
     fn rib(&self) -> Result<Vec<RibRoute>, LabError> {
-        Ok(parse::routes(
-            &self.gobgp(&["global", "rib", "-a", "ipv4"])?,
-        )?)
+        let mut routes = Vec::new();
+        for afi in ["ipv4", "ipv6"] {
+            routes.extend(parse::routes(&self.gobgp(&["global", "rib", "-a", afi])?)?);
+        }
+        Ok(routes)
     }
+}
+
+/// The `gobgp -a` family of an address.
+fn family(a: std::net::IpAddr) -> &'static str {
+    if a.is_ipv6() { "ipv6" } else { "ipv4" }
 }

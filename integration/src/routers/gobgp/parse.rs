@@ -64,7 +64,7 @@ struct Path {
     attrs: Vec<Value>,
 }
 
-/// Parses `gobgp -j global rib -a ipv4`.
+/// Parses `gobgp -j global rib -a ipv4` (or `-a ipv6`).
 pub fn routes(text: &str) -> Result<Vec<RibRoute>, ParseError> {
     let rib: BTreeMap<IpNet, Vec<Path>> = parse_json(
         "gobgp -j global rib",
@@ -73,11 +73,12 @@ pub fn routes(text: &str) -> Result<Vec<RibRoute>, ParseError> {
     let mut out = Vec::new();
     for (prefix, paths) in rib {
         for p in paths {
-            // Attribute type 3 is NEXT_HOP (RFC 4271 section 5.1.3).
+            // Attribute type 3 is NEXT_HOP (RFC 4271 section 5.1.3), type 14
+            // MP_REACH_NLRI (RFC 4760 section 3), which carries IPv6 next hops.
             let next_hop = p
                 .attrs
                 .iter()
-                .filter(|a| a.get("type").and_then(Value::as_u64) == Some(3))
+                .filter(|a| matches!(a.get("type").and_then(Value::as_u64), Some(3 | 14)))
                 .filter_map(|a| a.get("nexthop")?.as_str()?.parse::<IpAddr>().ok())
                 .find(|a| !a.is_unspecified());
             out.push(RibRoute {
@@ -119,6 +120,16 @@ mod tests {
         assert_eq!(r[0].prefix.to_string(), "10.66.1.0/24");
         assert_eq!(r[0].next_hop, Some("10.0.1.2".parse().unwrap()));
         assert_eq!((r[1].next_hop, r[1].best), (None, true));
+    }
+
+    // Captured from gobgp 3.10.0 (`global rib -a ipv6`).
+    const RIB_V6: &str = r#"{"fd00:65:1::/64":[{"nlri":{"prefix":"fd00:65:1::/64"},"age":1796247938,"best":true,"attrs":[{"type":1,"value":2},{"type":14,"nexthop":"::","afi":2,"safi":1,"value":[{"prefix":"fd00:65:1::/64"}]}],"stale":false}],"fd00:66:1::/64":[{"nlri":{"prefix":"fd00:66:1::/64"},"age":1796247937,"best":true,"attrs":[{"type":1,"value":0},{"type":2,"as_paths":[{"segment_type":2,"num":1,"asns":[65000]}]},{"type":4,"metric":0},{"type":14,"nexthop":"fd00:9::1","afi":2,"safi":1,"value":[{"prefix":"fd00:66:1::/64"}]}],"stale":false,"source-id":"10.0.9.1","neighbor-ip":"fd00:9::1"}]}"#;
+
+    #[test]
+    fn ipv6_rib_routes_take_the_mp_reach_next_hop() {
+        let r = routes(RIB_V6).unwrap();
+        assert_eq!((r[0].next_hop, r[0].best), (None, true));
+        assert_eq!(r[1].next_hop, Some("fd00:9::1".parse().unwrap()));
     }
 
     #[test]
