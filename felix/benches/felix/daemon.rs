@@ -12,9 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use datastore::Store;
 use datastore::model::Txn;
 use datastore::resource::Kind;
-use datastore::Store;
 use felix::nft::compile::policy_id;
 use integration::{Daemon, Lab, wait_until};
 use serde_json::json;
@@ -33,7 +33,11 @@ fn open_store(rt: &tokio::runtime::Runtime, path: &Path) -> Arc<dyn Store> {
     rt.block_on(datastore::open(&url)).expect("store opens")
 }
 
-fn write_all(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, records: Vec<(String, Vec<u8>)>) {
+fn write_all(
+    rt: &tokio::runtime::Runtime,
+    store: &Arc<dyn Store>,
+    records: Vec<(String, Vec<u8>)>,
+) {
     for chunk in records.chunks(500) {
         let txn = chunk
             .iter()
@@ -49,13 +53,20 @@ fn put(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, (k, v): (String, Ve
 /// Host-side veths for the local endpoints, made in one `ip -batch`.
 fn make_veths(lab: &Lab, names: impl Iterator<Item = String>) {
     let mut batch = String::new();
-    for (i, name) in names.enumerate() {
-        batch.push_str(&format!("link add {name} type veth peer name pe{i:07}\nlink set {name} up\n"));
+    for name in names {
+        // Interface names start with `tr`; the peer swaps that for `pe`.
+        let peer = format!("pe{}", &name[2..]);
+        batch.push_str(&format!(
+            "link add {name} type veth peer name {peer}\nlink set {name} up\n"
+        ));
     }
     let file = lab.dir().join(format!("veths-{}.batch", batch.len()));
     std::fs::write(&file, batch).expect("batch file");
-    lab.exec("host", &["ip", "-batch", file.to_str().expect("utf-8 path")])
-        .expect("veths");
+    lab.exec(
+        "host",
+        &["ip", "-batch", file.to_str().expect("utf-8 path")],
+    )
+    .expect("veths");
 }
 
 fn start_felix(lab: &Lab, db: &Path, n: usize) -> (Daemon, Instant) {
@@ -74,7 +85,9 @@ fn start_felix(lab: &Lab, db: &Path, n: usize) -> (Daemon, Instant) {
         "3600",
     ];
     let t = Instant::now();
-    let d = lab.spawn("host", &format!("felix-{n}"), &args).expect("felix starts");
+    let d = lab
+        .spawn("host", &format!("felix-{n}"), &args)
+        .expect("felix starts");
     (d, t)
 }
 
@@ -91,7 +104,8 @@ fn wait_reconciled(d: &Daemon) -> Instant {
 pub fn run(rt: &tokio::runtime::Runtime, shape: Shape) {
     let mut lab = Lab::new().expect("lab");
     lab.add_node("host").expect("namespace");
-    lab.exec("host", &["ip", "link", "set", "lo", "up"]).expect("lo");
+    lab.exec("host", &["ip", "link", "set", "lo", "up"])
+        .expect("lo");
     let t = Instant::now();
     make_veths(&lab, (0..shape.local).map(world::iface));
     println!("daemon: {} veths made in {:.0} ms", shape.local, ms(t));
@@ -99,7 +113,11 @@ pub fn run(rt: &tokio::runtime::Runtime, shape: Shape) {
     let store = open_store(rt, &db);
     let t = Instant::now();
     write_all(rt, &store, world::records(&shape));
-    println!("  {} records written in {:.0} ms", shape.endpoints + shape.policies, ms(t));
+    println!(
+        "  {} records written in {:.0} ms",
+        shape.endpoints + shape.policies,
+        ms(t)
+    );
 
     // Cold start, three times: from an empty table and no routes of felix.
     let mut cold = Vec::new();
@@ -108,27 +126,40 @@ pub fn run(rt: &tokio::runtime::Runtime, shape: Shape) {
         if let Some(d) = felix.take() {
             drop::<Daemon>(d);
             let _ = lab.exec("host", &["nft", "delete", "table", "inet", "terrace"]);
-            lab.exec("host", &["ip", "route", "flush", "proto", "86"]).expect("flush");
+            lab.exec("host", &["ip", "route", "flush", "proto", "86"])
+                .expect("flush");
         }
         let (d, started) = start_felix(&lab, &db, n);
         cold.push(wait_reconciled(&d).duration_since(started).as_secs_f64() * 1e3);
         felix = Some(d);
     }
-    println!("  cold start, process start to dataplane reconciled: {}", stats(&cold));
+    println!(
+        "  cold start, process start to dataplane reconciled: {}",
+        stats(&cold)
+    );
     let ns = lab.ns("host").expect("ns").to_string();
     let nft = Monitor::start(&["ip", "netns", "exec", &ns, "nft", "monitor"]);
     let routes = Monitor::start(&["ip", "-n", &ns, "monitor", "route"]);
     std::thread::sleep(Duration::from_millis(300));
 
     let adds = endpoint_adds(rt, &lab, &store, &nft, &routes, &shape, false);
-    println!("  endpoint added, replica of an existing app: {}", stats(&adds));
+    println!(
+        "  endpoint added, replica of an existing app: {}",
+        stats(&adds)
+    );
     let unique = endpoint_adds(rt, &lab, &store, &nft, &routes, &shape, true);
-    println!("  endpoint added, labels no other endpoint has: {}", stats(&unique));
+    println!(
+        "  endpoint added, labels no other endpoint has: {}",
+        stats(&unique)
+    );
     let (into, out_of) = label_change(rt, &store, &nft, &shape);
     println!("  label change into 100 selectors: {}", stats(&into));
     println!("  label change out of 100 selectors: {}", stats(&out_of));
     let big = big_selector(rt, &store, &nft);
-    println!("  policy with a rule selector matching 10,002 endpoints: {}", stats(&big));
+    println!(
+        "  policy with a rule selector matching 10,002 endpoints: {}",
+        stats(&big)
+    );
     drop(felix);
 }
 
@@ -172,7 +203,12 @@ fn endpoint_adds(
 /// 100 policies apply to, and 100 rule selectors match, endpoints labelled
 /// `hot: yes`; one resident endpoint carries the label so the policies are
 /// in use; another endpoint's label is switched on and off.
-fn label_change(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, nft: &Monitor, shape: &Shape) -> (Vec<f64>, Vec<f64>) {
+fn label_change(
+    rt: &tokio::runtime::Runtime,
+    store: &Arc<dyn Store>,
+    nft: &Monitor,
+    shape: &Shape,
+) -> (Vec<f64>, Vec<f64>) {
     let mut records = Vec::new();
     for k in 0..100 {
         let spec = json!({
@@ -181,11 +217,23 @@ fn label_change(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, nft: &Moni
             "ingress": [{"action": "Allow",
                           "source": {"selector": format!("hot == 'yes' && app != 'none{k}'")}}],
         });
-        records.push(world::record(Kind::GlobalNetworkPolicy, None, &format!("hot{k}"), &[], spec));
+        records.push(world::record(
+            Kind::GlobalNetworkPolicy,
+            None,
+            &format!("hot{k}"),
+            &[],
+            spec,
+        ));
     }
     let mut resident = world::labels(shape, 1);
     resident.push(("hot", "yes".into()));
-    records.push(world::endpoint("ep1", NODE, &world::iface(1), &world::ip(1), &resident));
+    records.push(world::endpoint(
+        "ep1",
+        NODE,
+        &world::iface(1),
+        &world::ip(1),
+        &resident,
+    ));
     write_all(rt, store, records);
     nft.settle(Duration::from_secs(2));
     let (mut into, mut out_of) = (Vec::new(), Vec::new());
@@ -197,11 +245,19 @@ fn label_change(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, nft: &Moni
             if hot {
                 labels.push(("hot", "yes".into()));
             }
-            let record = world::endpoint(&format!("ep{j}"), NODE, &world::iface(j), &world::ip(j), &labels);
+            let record = world::endpoint(
+                &format!("ep{j}"),
+                NODE,
+                &world::iface(j),
+                &world::ip(j),
+                &labels,
+            );
             nft.drain();
             let t = Instant::now();
             put(rt, store, record);
-            let done = nft.wait_for(|l| l.starts_with("add element") && l.contains("wl-to") && l.contains(&quoted));
+            let done = nft.wait_for(|l| {
+                l.starts_with("add element") && l.contains("wl-to") && l.contains(&quoted)
+            });
             samples.push(done.duration_since(t).as_secs_f64() * 1e3);
             nft.settle(Duration::from_millis(100));
         }
@@ -214,7 +270,13 @@ fn label_change(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, nft: &Moni
 fn big_selector(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, nft: &Monitor) -> Vec<f64> {
     let extra = (0..2).map(|k| {
         let labels = [("big", "yes".to_string())];
-        world::endpoint(&format!("extra{k}"), "other", &format!("trx{k}"), &format!("10.202.0.{k}"), &labels)
+        world::endpoint(
+            &format!("extra{k}"),
+            "other",
+            &format!("trx{k}"),
+            &format!("10.202.0.{k}"),
+            &labels,
+        )
     });
     write_all(rt, store, extra.collect());
     nft.settle(Duration::from_secs(1));

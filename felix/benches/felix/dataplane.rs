@@ -24,7 +24,10 @@ fn topology() -> Topology {
     Topology::builder()
         .host("h1")
         .host("h2")
-        .link(("h1", "eth0", "172.31.7.1/30"), ("h2", "eth0", "172.31.7.2/30"))
+        .link(
+            ("h1", "eth0", "172.31.7.1/30"),
+            ("h2", "eth0", "172.31.7.2/30"),
+        )
         .route_via("h1", "default", "172.31.7.2")
         .route_via("h2", "default", "172.31.7.1")
         .container("c1", "h1", "10.65.0.2", "tra1")
@@ -53,7 +56,13 @@ fn records() -> Vec<(String, Vec<u8>)> {
                 json!([{"action": "Deny", "protocol": "UDP",
                          "destination": {"ports": [10000 + i]}}]) },
         });
-        out.push(world::record(Kind::GlobalNetworkPolicy, None, &format!("p{i}"), &[], spec));
+        out.push(world::record(
+            Kind::GlobalNetworkPolicy,
+            None,
+            &format!("p{i}"),
+            &[],
+            spec,
+        ));
     }
     let labels = [("app", "bench".to_string())];
     out.push(world::endpoint("c1", "h1", "tra1", "10.65.0.2", &labels));
@@ -76,7 +85,9 @@ fn start_felix(lab: &Lab, host: &str, db: &Path) -> Daemon {
         "--resync-seconds",
         "3600",
     ];
-    let d = lab.spawn(host, &format!("felix-{host}"), &args).expect("felix");
+    let d = lab
+        .spawn(host, &format!("felix-{host}"), &args)
+        .expect("felix");
     wait_until(Duration::from_secs(60), "felix reconciled", || {
         d.log().contains("dataplane reconciled") || !d.is_running()
     })
@@ -110,9 +121,15 @@ fn measure(lab: &Lab) -> (f64, f64, f64, f64) {
         .exec("c1", &["iperf3", "-c", "10.65.1.2", "-t", "4", "-J"])
         .expect("iperf3");
     let v: serde_json::Value = serde_json::from_str(&out).expect("iperf3 json");
-    let gbps = v["end"]["sum_received"]["bits_per_second"].as_f64().unwrap_or(0.0) / 1e9;
+    let gbps = v["end"]["sum_received"]["bits_per_second"]
+        .as_f64()
+        .unwrap_or(0.0)
+        / 1e9;
     let ping = lab
-        .exec("c1", &["ping", "-n", "-q", "-c", "500", "-i", "0.002", "10.65.1.2"])
+        .exec(
+            "c1",
+            &["ping", "-n", "-q", "-c", "500", "-i", "0.002", "10.65.1.2"],
+        )
         .expect("ping");
     // rtt min/avg/max/mdev = 0.031/0.045/0.120/0.010 ms
     let avg = ping
@@ -124,10 +141,16 @@ fn measure(lab: &Lab) -> (f64, f64, f64, f64) {
         .unwrap_or(f64::NAN)
         * 1e3;
     let c = lab
-        .exec("c1", &["python3", "-c", CONNECT_TIMES, "10.65.1.2", "7000", "2000"])
+        .exec(
+            "c1",
+            &["python3", "-c", CONNECT_TIMES, "10.65.1.2", "7000", "2000"],
+        )
         .expect("connects");
     let mut parts = c.split_whitespace().filter_map(|p| p.parse::<f64>().ok());
-    let (median, mean) = (parts.next().unwrap_or(f64::NAN), parts.next().unwrap_or(f64::NAN));
+    let (median, mean) = (
+        parts.next().unwrap_or(f64::NAN),
+        parts.next().unwrap_or(f64::NAN),
+    );
     (gbps, avg, median, mean)
 }
 
@@ -142,16 +165,25 @@ fn print(label: &str, m: (f64, f64, f64, f64)) {
 pub fn run(rt: &tokio::runtime::Runtime) {
     let lab = Lab::from_topology(&topology()).expect("lab");
     let db = lab.dir().join("store.db");
-    let url = datastore::url::DatastoreUrl::parse(&format!("sqlite://{}", db.display())).expect("url");
+    let url =
+        datastore::url::DatastoreUrl::parse(&format!("sqlite://{}", db.display())).expect("url");
     let store: Arc<dyn Store> = rt.block_on(datastore::open(&url)).expect("store");
     for chunk in records().chunks(500) {
-        let txn = chunk.iter().fold(Txn::new(), |t, (k, v)| t.put(k.clone(), v.clone()));
+        let txn = chunk
+            .iter()
+            .fold(Txn::new(), |t, (k, v)| t.put(k.clone(), v.clone()));
         rt.block_on(store.txn(txn)).expect("write");
     }
-    let iperf = lab.spawn("c2", "iperf3-server", &["iperf3", "-s"]).expect("iperf3 -s");
-    let accept = lab.spawn("c2", "accept", &["python3", "-c", ACCEPT_LOOP]).expect("accept loop");
-    wait_until(Duration::from_secs(30), "servers ready", || accept.log().contains("ready"))
-        .expect("ready");
+    let iperf = lab
+        .spawn("c2", "iperf3-server", &["iperf3", "-s"])
+        .expect("iperf3 -s");
+    let accept = lab
+        .spawn("c2", "accept", &["python3", "-c", ACCEPT_LOOP])
+        .expect("accept loop");
+    wait_until(Duration::from_secs(30), "servers ready", || {
+        accept.log().contains("ready")
+    })
+    .expect("ready");
     std::thread::sleep(Duration::from_millis(300));
     println!("dataplane: c1 on h1 → c2 on h2, {POLICIES} policies applied to both");
     for _ in 0..ROUNDS {
@@ -160,7 +192,8 @@ pub fn run(rt: &tokio::runtime::Runtime) {
         print("1,000 policies", measure(&lab));
         drop(felix);
         for host in ["h1", "h2"] {
-            lab.exec(host, &["nft", "delete", "table", "inet", "terrace"]).expect("flush");
+            lab.exec(host, &["nft", "delete", "table", "inet", "terrace"])
+                .expect("flush");
         }
     }
     drop((iperf, accept));

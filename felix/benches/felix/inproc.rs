@@ -40,8 +40,12 @@ pub fn run(rt: &tokio::runtime::Runtime, shape: Shape) {
     let ns = lab.add_node("nft").expect("namespace");
     let nft = NftRunner::in_netns(&ns);
     let t = Instant::now();
-    rt.block_on(nft.reconcile(compiler.table())).expect("first transaction");
-    println!("  first transaction into an empty namespace (dump + diff + nft -f) {:.0} ms", ms(t));
+    rt.block_on(nft.reconcile(compiler.table()))
+        .expect("first transaction");
+    println!(
+        "  first transaction into an empty namespace (dump + diff + nft -f) {:.0} ms",
+        ms(t)
+    );
     let t = Instant::now();
     let sum = rt.block_on(nft.reconcile(compiler.table())).expect("no-op");
     assert!(sum.is_empty(), "{sum:?}");
@@ -63,13 +67,21 @@ pub fn run(rt: &tokio::runtime::Runtime, shape: Shape) {
         let delta = compiler.update(ingest.engine.plan(), &changes);
         parts[1].push(ms(t1));
         let t2 = Instant::now();
-        let path = rt.block_on(nft.apply_delta(&delta, compiler.table())).expect("applies");
+        let path = rt
+            .block_on(nft.apply_delta(&delta, compiler.table()))
+            .expect("applies");
         parts[2].push(ms(t2));
         samples.push(ms(t));
         assert_eq!(path, Path::Netlink);
     }
-    println!("  endpoint added (decode + commit + compile + netlink batch): {}", stats(&samples));
-    for (what, p) in ["decode + commit", "compile", "netlink batch"].iter().zip(&parts) {
+    println!(
+        "  endpoint added (decode + commit + compile + netlink batch): {}",
+        stats(&samples)
+    );
+    for (what, p) in ["decode + commit", "compile", "netlink batch"]
+        .iter()
+        .zip(&parts)
+    {
         println!("    {what}: {}", stats(p));
     }
 }

@@ -80,7 +80,11 @@ pub fn run() {
         .output()
         .expect("child runs");
     let child = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{child}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{child}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     println!("routes: {ROUTES} /32 routes");
     println!("  ip -batch add {ip_add:.0} ms del {ip_del:.0} ms");
     print!("  {child}");

@@ -23,15 +23,27 @@ pub struct Shape {
 }
 
 /// An object at its datastore key.
-pub fn record(kind: Kind, ns: Option<&str>, name: &str, labels: &[(&str, String)], spec: Value) -> (String, Vec<u8>) {
+pub fn record(
+    kind: Kind,
+    ns: Option<&str>,
+    name: &str,
+    labels: &[(&str, String)],
+    spec: Value,
+) -> (String, Vec<u8>) {
     let meta = ObjectMeta {
         name: name.to_string(),
         namespace: ns.map(str::to_string),
-        labels: labels.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
         ..ObjectMeta::default()
     };
     let obj = Object::new(kind, meta, spec);
-    let key = obj.key().expect("bench objects have valid keys").to_string();
+    let key = obj
+        .key()
+        .expect("bench objects have valid keys")
+        .to_string();
     (key, obj.to_bytes())
 }
 
@@ -46,7 +58,13 @@ pub fn iface(j: usize) -> String {
 }
 
 /// A workload endpoint record.
-pub fn endpoint(name: &str, node: &str, iface: &str, ip: &str, labels: &[(&str, String)]) -> (String, Vec<u8>) {
+pub fn endpoint(
+    name: &str,
+    node: &str,
+    iface: &str,
+    ip: &str,
+    labels: &[(&str, String)],
+) -> (String, Vec<u8>) {
     let spec = json!({"node": node, "interfaceName": iface, "ipNetworks": [format!("{ip}/32")]});
     record(Kind::WorkloadEndpoint, Some("default"), name, labels, spec)
 }
@@ -85,7 +103,13 @@ pub fn records(shape: &Shape) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = (0..shape.policies).map(policy).collect();
     for j in 0..shape.endpoints {
         let node = if j < shape.local { NODE } else { "other" };
-        out.push(endpoint(&format!("ep{j}"), node, &iface(j), &ip(j), &labels(shape, j)));
+        out.push(endpoint(
+            &format!("ep{j}"),
+            node,
+            &iface(j),
+            &ip(j),
+            &labels(shape, j),
+        ));
     }
     out
 }

@@ -253,8 +253,10 @@ async fn reconcile_all(
     }
     let check = if changes.full || pass.resync {
         plan.sysctls.clone()
-    } else {
+    } else if changes.sysctls || !pass.links.is_empty() {
         links::to_check(&plan.sysctls, &applied.sysctls, &pass.links)
+    } else {
+        BTreeMap::new()
     };
     if !check.is_empty() {
         let link = links::reconcile(&cfg.proc_sys, &check);
@@ -263,7 +265,9 @@ async fn reconcile_all(
             ok = false;
         }
     }
-    applied.sysctls = plan.sysctls.clone();
+    if changes.full || changes.sysctls || pass.resync {
+        applied.sysctls = plan.sysctls.clone();
+    }
     ok &= reconcile_nft(cfg, applied, plan, &changes, pass.resync).await;
     m.observe_apply(started.elapsed().as_secs_f64());
     m.endpoints

@@ -94,6 +94,25 @@ impl Routes {
             .collect())
     }
 
+    /// The index of interface `name`, if it exists.
+    pub async fn link_index(&self, name: &str) -> Result<Option<u32>, RouteError> {
+        let mut links = self
+            .handle
+            .link()
+            .get()
+            .match_name(name.to_string())
+            .execute();
+        match links.try_next().await {
+            Ok(link) => Ok(link.map(|m| m.header.index)),
+            // No such device: the route waits for the interface.
+            Err(rtnetlink::Error::NetlinkError(e)) if e.raw_code() == -19 => Ok(None),
+            Err(source) => Err(RouteError::Dump {
+                what: "links",
+                source,
+            }),
+        }
+    }
+
     /// felix's routes in the main table.
     pub async fn dump(&self) -> Result<BTreeSet<KernelRoute>, RouteError> {
         let mut out = BTreeSet::new();
@@ -136,12 +155,20 @@ impl Routes {
         desired: &BTreeSet<RouteSpec>,
         full: bool,
     ) -> Result<Vec<RouteOp>, RouteError> {
-        let unknown_iface = desired
-            .iter()
-            .filter_map(|r| r.iface.as_ref())
-            .any(|i| !self.ifindex.contains_key(i));
-        if full || unknown_iface || self.installed.is_none() {
+        if full || self.installed.is_none() {
             self.ifindex = self.links().await?;
+        } else {
+            // A new endpoint's interface: ask for it alone, not for every link.
+            let unknown: BTreeSet<&String> = desired
+                .iter()
+                .filter_map(|r| r.iface.as_ref())
+                .filter(|i| !self.ifindex.contains_key(*i))
+                .collect();
+            for name in unknown {
+                if let Some(index) = self.link_index(name).await? {
+                    self.ifindex.insert(name.clone(), index);
+                }
+            }
         }
         let have = match (&self.installed, full) {
             (Some(have), false) => have.clone(),

@@ -526,7 +526,13 @@ impl Engine {
     /// The blackholes of owned blocks.
     fn refresh_blocks(&mut self, ch: &mut Changes) {
         let want = rebuild::block_routes(&self.world);
-        let have: BTreeSet<RouteSpec> = self.plan.routes.iter().filter(|r| r.iface.is_none()).cloned().collect();
+        let have: BTreeSet<RouteSpec> = self
+            .plan
+            .routes
+            .iter()
+            .filter(|r| r.iface.is_none())
+            .cloned()
+            .collect();
         if want != have {
             ch.routes = true;
             self.plan.routes.retain(|r| r.iface.is_some());

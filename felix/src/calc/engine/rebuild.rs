@@ -123,7 +123,10 @@ pub(super) fn endpoint_kernel_state(ep: &EndpointPlan) -> (Vec<RouteSpec>, Vec<(
         .collect();
     let mut sysctls = vec![
         (format!("net/ipv4/conf/{iface}/proxy_arp"), "1".to_string()),
-        (format!("net/ipv4/neigh/{iface}/proxy_delay"), "0".to_string()),
+        (
+            format!("net/ipv4/neigh/{iface}/proxy_delay"),
+            "0".to_string(),
+        ),
         (format!("net/ipv4/conf/{iface}/forwarding"), "1".to_string()),
     ];
     if ep.addresses.iter().any(|n| Family::of(n) == Family::V6) {
