@@ -2,8 +2,10 @@
 //! worlds (labels, tiers with Deny or Pass defaults, policies with
 //! Allow/Deny/Pass/Log rules, ports and selectors) are written to the
 //! datastore one after another while one felix runs; after each, every TCP
-//! flow between the workloads is judged by `policies::eval` and probed in the
-//! namespaces, and the two must agree. Needs root.
+//! flow between the workloads is judged by `policies::eval`, probed in the
+//! namespaces, and run through the compiled table by `felix::nft::sim`; all
+//! three must agree (the last keeps the simulator behind
+//! `model_agreement.rs` honest about the kernel). Needs root.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,6 +17,7 @@ use std::time::Duration;
 use datastore::resource::Kind;
 use felix::calc::compute;
 use felix::daemon::ingest::Ingest;
+use felix::nft::sim::{Packet, forward_allows};
 use felix::nft::{compile, full_delta};
 use felix::reconcile::nft::NftRunner;
 use integration::{Lab, Topology, wait_until};
@@ -175,11 +178,21 @@ fn compiled_dataplane_agrees_with_the_reference_evaluator_on_real_packets() {
             .filter(|(s, d)| s.0 != d.0)
             .flat_map(|(s, d)| PORTS.iter().map(move |p| (s.0, d.0, *p)))
             .collect();
-        let results: Vec<(String, Decision)> = std::thread::scope(|scope| {
+        let ip_of = |w: &str| -> std::net::IpAddr {
+            WORKLOADS
+                .iter()
+                .find(|x| x.0 == w)
+                .unwrap()
+                .2
+                .parse()
+                .unwrap()
+        };
+        let iface_of = |w: &str| WORKLOADS.iter().find(|x| x.0 == w).unwrap().1;
+        let results: Vec<(String, Decision, bool)> = std::thread::scope(|scope| {
             let handles: Vec<_> = flows
                 .iter()
                 .map(|(s, d, port)| {
-                    let (lab, ev) = (&lab, &ev);
+                    let (lab, ev, desired) = (&lab, &ev, &desired);
                     scope.spawn(move || {
                         let dst_ip = WORKLOADS.iter().find(|w| w.0 == *d).unwrap().2;
                         let got = probe(lab, s, "tcp", dst_ip, *port, None);
@@ -190,13 +203,23 @@ fn compiled_dataplane_agrees_with_the_reference_evaluator_on_real_packets() {
                             *port,
                         );
                         let want = ev.evaluate(&flow).unwrap().verdict;
-                        (format!("seed {seed}: {s} -> {d}:{port} probe {got}"), want)
+                        let pkt = Packet {
+                            src: ip_of(s),
+                            dst: ip_of(d),
+                            proto: 6,
+                            sport: 40000,
+                            dport: *port,
+                            icmp: None,
+                        };
+                        let sim = forward_allows(desired, "tr", &pkt, iface_of(s), iface_of(d));
+                        let text = format!("seed {seed}: {s} -> {d}:{port} probe {got}");
+                        (text, want, sim.unwrap())
                     })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        for (what, want) in results {
+        for (what, want, sim) in results {
             let connected = what.ends_with("connected 10.65.0.2")
                 || what.ends_with("connected 10.65.0.3")
                 || what.ends_with("connected 10.65.0.4");
@@ -205,6 +228,7 @@ fn compiled_dataplane_agrees_with_the_reference_evaluator_on_real_packets() {
                 want == Decision::Allow,
                 "{what}, evaluator says {want:?}"
             );
+            assert_eq!(connected, sim, "{what}, the simulator says allowed={sim}");
             checked += 1;
             allowed += usize::from(connected);
         }

@@ -327,11 +327,12 @@ fn log_prefix(what: &str) -> String {
     format!("{LOG_PREFIX} {clean}: ")
 }
 
-fn rule_lines(rules: &[Rule], ns: Option<&str>, ctx: RuleContext, prefix: &str) -> Vec<String> {
-    rules
+fn rule_chain(rules: &[Rule], ns: Option<&str>, ctx: RuleContext, prefix: &str) -> Chain {
+    let compiled = rules
         .iter()
         .flat_map(|r| compile_rule(r, ns, ctx, prefix))
-        .collect()
+        .collect();
+    Chain::of_rules(compiled)
 }
 
 /// The chains of policy `key` as the plan uses it (none when unused).
@@ -348,8 +349,7 @@ fn put_policy(edit: &mut Edit, plan: &Plan, key: &PolicyKey) {
     let ns = p.namespace.as_deref();
     for (used, name, rules) in [(pp.ingress, &pi, &p.ingress), (pp.egress, &po, &p.egress)] {
         if used {
-            let lines = rule_lines(rules, ns, RuleContext::Policy, &prefix);
-            edit.put_chain(name, Chain::regular(lines));
+            edit.put_chain(name, rule_chain(rules, ns, RuleContext::Policy, &prefix));
         } else {
             edit.remove_chain(name);
         }
@@ -367,14 +367,8 @@ fn put_profile(edit: &mut Edit, plan: &Plan, name: &str) {
     };
     let prefix = log_prefix(&format!("profile/{name}"));
     let ctx = RuleContext::Profile;
-    edit.put_chain(
-        &ri,
-        Chain::regular(rule_lines(&profile.ingress, None, ctx, &prefix)),
-    );
-    edit.put_chain(
-        &ro,
-        Chain::regular(rule_lines(&profile.egress, None, ctx, &prefix)),
-    );
+    edit.put_chain(&ri, rule_chain(&profile.ingress, None, ctx, &prefix));
+    edit.put_chain(&ro, rule_chain(&profile.egress, None, ctx, &prefix));
 }
 
 /// Chain-name-safe form of an interface name.
@@ -584,7 +578,7 @@ fn put_hooks(edit: &mut Edit, plan: &Plan) {
             Chain {
                 base,
                 rules,
-                marks: None,
+                ..Chain::default()
             },
         );
     }

@@ -29,9 +29,11 @@ pub mod compile;
 pub mod delta;
 pub mod elem;
 pub mod mark_rule;
+pub mod matches;
 pub mod model;
 pub mod netlink;
 pub mod rules;
+pub mod sim;
 
 pub use compile::{Compiler, compile};
 pub use delta::{Actual, ActualChain, Delta, DeltaSummary, full_delta};

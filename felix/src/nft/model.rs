@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::elem::Elem;
 use super::mark_rule::MarkRule;
+use super::matches::NftRule;
 use crate::calc::sets::Family;
 use crate::hash;
 
@@ -75,6 +76,9 @@ pub struct Chain {
     /// The same rules as data when they are all mark rules (policy-group
     /// chains): such a chain can be written over netlink directly.
     pub marks: Option<Vec<MarkRule>>,
+    /// The same rules as data for policy and profile chains (what the
+    /// simulator runs packets through).
+    pub compiled: Option<Vec<NftRule>>,
 }
 
 impl Chain {
@@ -84,15 +88,25 @@ impl Chain {
             base: None,
             rules,
             marks: None,
+            compiled: None,
         }
     }
 
     /// A regular chain of mark rules.
     pub fn of_marks(marks: Vec<MarkRule>) -> Self {
         Self {
-            base: None,
             rules: marks.iter().map(ToString::to_string).collect(),
             marks: Some(marks),
+            ..Self::default()
+        }
+    }
+
+    /// A regular chain of compiled policy rules.
+    pub fn of_rules(rules: Vec<NftRule>) -> Self {
+        Self {
+            rules: rules.iter().map(ToString::to_string).collect(),
+            compiled: Some(rules),
+            ..Self::default()
         }
     }
 

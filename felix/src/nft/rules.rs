@@ -1,4 +1,4 @@
-//! One policy rule → nft rule lines.
+//! One policy rule → compiled rules ([`NftRule`]).
 //!
 //! A rule is a conjunction of conditions, but a few conditions are
 //! disjunctions (numeric ports *or* named ports; `not (icmp type and code)`),
@@ -8,11 +8,10 @@
 //! per IP family, gated by `meta nfproto`.
 
 use ipnet::IpNet;
-use policies::model::{Action, EntityRule, IpVersion, PortSpec, Protocol, Rule};
+use policies::model::{self, EntityRule, IpVersion, PortSpec, Protocol, Rule};
 
+use super::matches::{Action, IcmpField, Match, NftRule, Side};
 use crate::calc::sets::{Family, SetKey, named_port_set_name, net_set_name};
-
-use super::{MARK_ACCEPT, MARK_PASS};
 
 /// Where a rule list runs: a policy chain (Pass skips the tier) or a profile
 /// chain (Pass moves on to the next profile).
@@ -24,18 +23,18 @@ pub enum RuleContext {
     Profile,
 }
 
-/// A conjunction of nft match fragments.
-type Conj = Vec<String>;
+/// A conjunction of matches.
+type Conj = Vec<Match>;
 
-/// nft rule lines for `rule`. `policy_ns` scopes selectors of a NetworkPolicy;
-/// `log_prefix` is used by Log rules.
+/// The compiled rules for `rule`. `policy_ns` scopes selectors of a
+/// NetworkPolicy; `log_prefix` is used by Log rules.
 pub fn compile_rule(
     rule: &Rule,
     policy_ns: Option<&str>,
     ctx: RuleContext,
     log_prefix: &str,
-) -> Vec<String> {
-    let action = action_text(rule.action, ctx, log_prefix);
+) -> Vec<NftRule> {
+    let action = action(rule.action, ctx, log_prefix);
     let families: Vec<Option<Family>> = if needs_family(rule) {
         Family::BOTH
             .into_iter()
@@ -47,27 +46,23 @@ pub fn compile_rule(
     };
     let mut out = Vec::new();
     for fam in families {
-        for conj in alternatives(rule, policy_ns, fam) {
-            let mut line = conj.join(" ");
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&action);
-            out.push(line);
+        for matches in alternatives(rule, policy_ns, fam) {
+            out.push(NftRule {
+                matches,
+                action: action.clone(),
+            });
         }
     }
     out
 }
 
-fn action_text(action: Action, ctx: RuleContext, log_prefix: &str) -> String {
+fn action(action: model::Action, ctx: RuleContext, log_prefix: &str) -> Action {
     match (action, ctx) {
-        (Action::Allow, _) => format!("meta mark set meta mark | 0x{MARK_ACCEPT:08x} return"),
-        (Action::Deny, _) => "drop".to_string(),
-        (Action::Pass, RuleContext::Policy) => {
-            format!("meta mark set meta mark | 0x{MARK_PASS:08x} return")
-        }
-        (Action::Pass, RuleContext::Profile) => "return".to_string(),
-        (Action::Log, _) => format!("log prefix \"{log_prefix}\" level info"),
+        (model::Action::Allow, _) => Action::Allow,
+        (model::Action::Deny, _) => Action::Deny,
+        (model::Action::Pass, RuleContext::Policy) => Action::PassTier,
+        (model::Action::Pass, RuleContext::Profile) => Action::Return,
+        (model::Action::Log, _) => Action::Log(log_prefix.to_string()),
     }
 }
 
@@ -121,40 +116,63 @@ fn cross(acc: Vec<Conj>, alts: Vec<Conj>) -> Vec<Conj> {
     out
 }
 
+fn icmp(v6: bool, field: IcmpField, value: u8, negate: bool) -> Match {
+    Match::Icmp {
+        v6,
+        field,
+        value,
+        negate,
+    }
+}
+
 fn alternatives(rule: &Rule, ns: Option<&str>, fam: Option<Family>) -> Vec<Conj> {
     let mut acc: Vec<Conj> = vec![Vec::new()];
-    let all = |fragment: String, acc: &mut Vec<Conj>| {
-        acc.iter_mut().for_each(|c| c.push(fragment.clone()));
+    let all = |m: Match, acc: &mut Vec<Conj>| {
+        acc.iter_mut().for_each(|c| c.push(m.clone()));
     };
     if let Some(f) = fam {
-        all(format!("meta nfproto {}", family_word(f)), &mut acc);
+        all(Match::NfProto(f), &mut acc);
     }
     if let Some(p) = rule.protocol {
-        all(format!("meta l4proto {}", p.0), &mut acc);
+        let m = Match::L4Proto {
+            proto: p.0,
+            negate: false,
+        };
+        all(m, &mut acc);
     }
     if let Some(p) = rule.not_protocol {
-        all(format!("meta l4proto != {}", p.0), &mut acc);
+        let m = Match::L4Proto {
+            proto: p.0,
+            negate: true,
+        };
+        all(m, &mut acc);
     }
-    let kw = icmp_keyword(rule, fam);
+    let v6 = icmp_is_v6(rule, fam);
     if let Some(m) = &rule.icmp {
-        all(format!("{kw} type {}", m.icmp_type), &mut acc);
+        all(icmp(v6, IcmpField::Type, m.icmp_type, false), &mut acc);
         if let Some(c) = m.code {
-            all(format!("{kw} code {c}"), &mut acc);
+            all(icmp(v6, IcmpField::Code, c, false), &mut acc);
         }
     }
     if let Some(m) = &rule.not_icmp {
-        let proto = if kw == "icmpv6" { 58 } else { 1 };
+        let proto = if v6 { 58 } else { 1 };
         let mut alts = vec![
-            vec![format!("meta l4proto != {proto}")],
-            vec![format!("{kw} type != {}", m.icmp_type)],
+            vec![Match::L4Proto {
+                proto,
+                negate: true,
+            }],
+            vec![icmp(v6, IcmpField::Type, m.icmp_type, true)],
         ];
         if let Some(c) = m.code {
-            alts.push(vec![format!("{kw} type {} {kw} code != {c}", m.icmp_type)]);
+            alts.push(vec![
+                icmp(v6, IcmpField::Type, m.icmp_type, false),
+                icmp(v6, IcmpField::Code, c, true),
+            ]);
         }
         acc = cross(acc, alts);
     }
-    for (er, dir) in [(&rule.source, "s"), (&rule.destination, "d")] {
-        match side(rule, er, ns, fam, dir) {
+    for (er, side_of) in [(&rule.source, Side::Src), (&rule.destination, Side::Dst)] {
+        match side(rule, er, ns, fam, side_of) {
             Some(alts) => acc = cross(acc, alts),
             None => return Vec::new(),
         }
@@ -162,39 +180,23 @@ fn alternatives(rule: &Rule, ns: Option<&str>, fam: Option<Family>) -> Vec<Conj>
     acc
 }
 
-fn family_word(f: Family) -> &'static str {
-    match f {
-        Family::V4 => "ipv4",
-        Family::V6 => "ipv6",
-    }
-}
-
-fn icmp_keyword(rule: &Rule, fam: Option<Family>) -> &'static str {
-    match (rule.protocol, fam) {
-        (Some(Protocol::ICMPV6), _) | (None, Some(Family::V6)) => "icmpv6",
-        _ => "icmp",
-    }
-}
-
-fn addr_word(fam: Family, dir: &str) -> String {
-    let base = match fam {
-        Family::V4 => "ip",
-        Family::V6 => "ip6",
-    };
-    format!("{base} {dir}addr")
+fn icmp_is_v6(rule: &Rule, fam: Option<Family>) -> bool {
+    matches!(
+        (rule.protocol, fam),
+        (Some(Protocol::ICMPV6), _) | (None, Some(Family::V6))
+    )
 }
 
 fn nets_of(nets: &[IpNet], fam: Family) -> bool {
     nets.iter().any(|n| Family::of(n) == fam)
 }
 
-/// Numeric ports and ranges, in nft's spelling.
-fn numeric(specs: &[PortSpec]) -> Vec<String> {
+/// Numeric ports and ranges.
+fn numeric(specs: &[PortSpec]) -> Vec<(u16, u16)> {
     specs
         .iter()
         .filter_map(|p| match p {
-            PortSpec::Range { min, max } if min == max => Some(min.to_string()),
-            PortSpec::Range { min, max } => Some(format!("{min}-{max}")),
+            PortSpec::Range { min, max } => Some((*min, *max)),
             PortSpec::Named(_) => None,
         })
         .collect()
@@ -211,24 +213,32 @@ fn named(specs: &[PortSpec]) -> Vec<&str> {
         .collect()
 }
 
+fn addr(side: Side, family: Family, set: String, negate: bool) -> Match {
+    Match::Addr {
+        side,
+        family,
+        set,
+        negate,
+    }
+}
+
 /// Address conditions of one side in `fam`; `None` when it can never match.
-fn address_conds(er: &EntityRule, ns: Option<&str>, f: Family, dir: &str) -> Option<Conj> {
-    let addr = addr_word(f, dir);
+fn address_conds(er: &EntityRule, ns: Option<&str>, f: Family, side: Side) -> Option<Conj> {
     let mut conj = Conj::new();
     if !er.nets.is_empty() {
         if !nets_of(&er.nets, f) {
             return None;
         }
-        conj.push(format!("{addr} @{}", net_set_name(&er.nets, f)));
+        conj.push(addr(side, f, net_set_name(&er.nets, f), false));
     }
     if nets_of(&er.not_nets, f) {
-        conj.push(format!("{addr} != @{}", net_set_name(&er.not_nets, f)));
+        conj.push(addr(side, f, net_set_name(&er.not_nets, f), true));
     }
     if let Some(key) = SetKey::for_selector(er, ns) {
-        conj.push(format!("{addr} @{}", key.name(f)));
+        conj.push(addr(side, f, key.name(f), false));
     }
     if let Some(key) = SetKey::for_not_selector(er) {
-        conj.push(format!("{addr} != @{}", key.name(f)));
+        conj.push(addr(side, f, key.name(f), true));
     }
     Some(conj)
 }
@@ -239,31 +249,32 @@ fn side(
     er: &EntityRule,
     ns: Option<&str>,
     fam: Option<Family>,
-    dir: &str,
+    side: Side,
 ) -> Option<Vec<Conj>> {
     let mut conj = match fam {
-        Some(f) => address_conds(er, ns, f, dir)?,
+        Some(f) => address_conds(er, ns, f, side)?,
         None => Conj::new(),
     };
-    let port = format!("th {dir}port");
     if (!er.ports.is_empty() || !er.not_ports.is_empty()) && rule.protocol.is_none() {
-        conj.push("meta l4proto { tcp, udp, sctp, udplite }".to_string());
+        conj.push(Match::L4WithPorts);
     }
     let not_numeric = numeric(&er.not_ports);
     if !not_numeric.is_empty() {
-        conj.push(format!("{port} != {{ {} }}", not_numeric.join(", ")));
+        conj.push(Match::Ports {
+            side,
+            ranges: not_numeric,
+            negate: true,
+        });
     }
     // A named port is a lookup of (address, protocol, port) in its set.
-    let lookup = |f: Family, n: &str, op: &str| {
-        let set = named_port_set_name(n, f);
-        format!("{} . meta l4proto . {port} {op}@{set}", addr_word(f, dir))
+    let lookup = |family: Family, n: &str, negate: bool| Match::NamedPort {
+        side,
+        family,
+        set: named_port_set_name(n, family),
+        negate,
     };
     if let Some(f) = fam {
-        conj.extend(
-            named(&er.not_ports)
-                .into_iter()
-                .map(|n| lookup(f, n, "!= ")),
-        );
+        conj.extend(named(&er.not_ports).into_iter().map(|n| lookup(f, n, true)));
     }
     if er.ports.is_empty() {
         return Some(vec![conj]);
@@ -271,10 +282,18 @@ fn side(
     let mut alts = Vec::new();
     let pos_numeric = numeric(&er.ports);
     if !pos_numeric.is_empty() {
-        alts.push(vec![format!("{port} {{ {} }}", pos_numeric.join(", "))]);
+        alts.push(vec![Match::Ports {
+            side,
+            ranges: pos_numeric,
+            negate: false,
+        }]);
     }
     if let Some(f) = fam {
-        alts.extend(named(&er.ports).into_iter().map(|n| vec![lookup(f, n, "")]));
+        alts.extend(
+            named(&er.ports)
+                .into_iter()
+                .map(|n| vec![lookup(f, n, false)]),
+        );
     }
     Some(cross(vec![conj], alts))
 }

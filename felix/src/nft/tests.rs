@@ -65,7 +65,10 @@ fn rules_compile_to_nft_alternatives() {
     ];
     for (name, yaml, want) in cases {
         let rules = ingress_rules(yaml);
-        let got = compile_rule(&rules[0], None, RuleContext::Policy, "x");
+        let got: Vec<String> = compile_rule(&rules[0], None, RuleContext::Policy, "x")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(got.len(), want.len(), "{name}: {got:#?}");
         for (g, w) in got.iter().zip(want) {
             assert!(g.starts_with(w), "{name}: {g} should start with {w}");
@@ -76,16 +79,19 @@ fn rules_compile_to_nft_alternatives() {
 #[test]
 fn pass_in_a_profile_moves_on_but_in_a_tier_marks_the_packet() {
     let rules = ingress_rules("    - action: Pass\n");
+    let text = |r: &Rule, ctx, prefix| -> Vec<String> {
+        compile_rule(r, None, ctx, prefix)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert_eq!(text(&rules[0], RuleContext::Profile, "x"), ["return"]);
     assert_eq!(
-        compile_rule(&rules[0], None, RuleContext::Profile, "x"),
-        ["return"]
-    );
-    assert_eq!(
-        compile_rule(&rules[0], None, RuleContext::Policy, "x"),
+        text(&rules[0], RuleContext::Policy, "x"),
         ["meta mark set meta mark | 0x00020000 return"]
     );
     let log = ingress_rules("    - action: Log\n");
-    let line = &compile_rule(&log[0], None, RuleContext::Policy, "terrace-log p: ")[0];
+    let line = &text(&log[0], RuleContext::Policy, "terrace-log p: ")[0];
     assert!(line.starts_with("log prefix \"terrace-log p: \""), "{line}");
 }
 
