@@ -5,14 +5,19 @@
 //!
 //! Layout (pure logic first, I/O last):
 //! - [`calc`]: resources in, [`calc::Plan`] out (routes, sysctls, per-endpoint
-//!   tier/policy/profile order, IP set contents). No I/O.
+//!   tier/policy/profile order, IP set contents), kept current incrementally
+//!   by [`calc::Engine`]. No I/O.
 //! - [`nft`]: the plan compiled into an [`nft::Table`] (named sets, verdict
-//!   maps, chains of rule text) and the delta between two tables rendered as
-//!   one `nft -f` transaction. No I/O.
+//!   maps, policy-group and policy chains) and kept current piece by piece;
+//!   the change between two tables as a [`nft::Delta`], written as one
+//!   nf_tables netlink batch (elements and group chains) or one `nft -f`
+//!   transaction (everything else); a simulator of the compiled table for
+//!   tests. Pure, except the netlink socket.
 //! - [`reconcile`]: one reconciler per kernel object kind (routes, links,
-//!   the nft table): dump what felix owns, diff (pure), apply only the delta.
-//! - [`daemon`]: list-then-watch the datastore, coalesce changes, recompute,
-//!   reconcile; health and Prometheus metrics over HTTP.
+//!   the nft table): diff against what felix last wrote (or a dump, on
+//!   resyncs), apply only the delta.
+//! - [`daemon`]: list-then-watch the datastore, fold batches of events into
+//!   the engine, reconcile; health and Prometheus metrics over HTTP.
 //!
 //! Ownership without history: routes carry protocol [`ROUTE_PROTOCOL`], the
 //! nft table is [`nft::TABLE`], workload interfaces start with the prefix
@@ -21,11 +26,12 @@
 //! Tests: `cargo test -p felix` (as root: the kernel tests build namespaces
 //! with the `integration` lab, run felix as a process and probe with real
 //! packets; they need python3, iperf3, etcd and curl). Figures:
-//! `cargo bench -p felix` (see docs/performance.md).
+//! `cargo bench -p felix` (see docs/performance.md). Why felix writes
+//! nftables the way it does: docs/decisions/0003-felix-nft-write-paths.md.
 //!
-//! Known gaps: the calculation is a full recompute per batch (the nft and
-//! route deltas are minimal, the computation is not incremental); host
-//! endpoints with `interfaceName: "*"`, applyOnForward, preDNAT and
+//! Known gaps: tier, profile, namespace and settings changes rebuild the
+//! whole plan (endpoint, policy and network-set changes are incremental);
+//! host endpoints with `interfaceName: "*"`, applyOnForward, preDNAT and
 //! doNotTrack are not programmed; host-to-local-workload traffic is allowed
 //! without the workload's ingress policy (Calico's iptables behaviour).
 

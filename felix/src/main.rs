@@ -32,8 +32,9 @@ struct Args {
     /// Address for /liveness, /readiness and /metrics.
     #[arg(long, default_value = "127.0.0.1:9091")]
     metrics_addr: String,
-    /// Seconds between periodic resyncs (drift repair, late interfaces).
-    #[arg(long, default_value_t = 5)]
+    /// Seconds between periodic resyncs: full dumps of felix's routes and
+    /// nft table that repair drift.
+    #[arg(long, default_value_t = 30)]
     resync_seconds: u64,
 }
 

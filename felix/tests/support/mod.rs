@@ -160,9 +160,22 @@ pub fn ping(lab: &Lab, role: &str, dst: &str, src: Option<&str>) -> bool {
     lab.exec_output(role, &args).unwrap().status.success()
 }
 
-/// Starts felix in node `role` against the SQLite store at `db`.
+/// Starts felix in node `role` against the SQLite store at `db`, resyncing
+/// every 2 s.
 pub fn start_felix(lab: &Lab, role: &str, name: &str, db: &Path, node: &str) -> Daemon {
+    start_felix_resyncing(lab, (role, name), db, node, 2)
+}
+
+/// Starts felix in node `role` with a resync every `resync` seconds.
+pub fn start_felix_resyncing(
+    lab: &Lab,
+    (role, name): (&str, &str),
+    db: &Path,
+    node: &str,
+    resync: u64,
+) -> Daemon {
     let url = format!("sqlite://{}", db.display());
+    let resync = resync.to_string();
     let args = [
         env!("CARGO_BIN_EXE_felix"),
         "--datastore",
@@ -174,7 +187,7 @@ pub fn start_felix(lab: &Lab, role: &str, name: &str, db: &Path, node: &str) -> 
         "--metrics-addr",
         "127.0.0.1:19091",
         "--resync-seconds",
-        "2",
+        &resync,
     ];
     lab.spawn(role, name, &args).unwrap()
 }
