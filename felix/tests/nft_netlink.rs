@@ -130,17 +130,24 @@ fn element_and_group_changes_go_over_netlink_and_read_back_exactly() {
         assert!(left.is_empty(), "{what}: kernel differs: {}", left.render());
     }
 
-    // The same table written by nft alone lists the same.
+    // The same table written by nft alone lists the same (objects in
+    // whatever order each was created).
     let nft_only = NftRunner::in_netns(&ns_nft).nft_only();
     rt.block_on(nft_only.reconcile(compiler.table())).unwrap();
     let list = |role: &str| {
         let text = lab
             .exec(role, &["nft", "list", "table", "inet", "terrace"])
             .unwrap();
-        text.lines()
-            .map(str::trim)
-            .map(str::to_string)
-            .collect::<Vec<_>>()
+        let lines: Vec<String> = text.lines().map(|l| l.trim().to_string()).collect();
+        let mut blocks: Vec<Vec<String>> = lines
+            .split(|l| l.is_empty())
+            .map(|b| {
+                let body = b.iter().filter(|l| *l != "}" && !l.starts_with("table "));
+                body.cloned().collect()
+            })
+            .collect();
+        blocks.sort();
+        blocks.concat()
     };
     let host = list("host");
     for expected in ["10.70.0.0/24", "chain gi-", "comment \"th:"] {

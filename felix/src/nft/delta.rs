@@ -160,6 +160,61 @@ impl Delta {
     }
 }
 
+/// A first programming (the table does not exist yet) in three steps, so
+/// that its elements can go over netlink instead of through nft's parser:
+/// the table, sets and regular chains; then every element; then the base
+/// chains. Nothing is hooked before the last step, so no packet meets a
+/// table whose sets are still empty. `None` for any other delta, which must
+/// stay one transaction.
+pub fn staged_creation(delta: &Delta) -> Option<[Delta; 3]> {
+    if !delta.create_table || !delta.elements_deleted.is_empty() {
+        return None;
+    }
+    let is_base = |name: &str| {
+        delta
+            .chains_created
+            .iter()
+            .any(|(n, base)| n == name && base.is_some())
+    };
+    let structure = Delta {
+        create_table: true,
+        sets_created: delta.sets_created.clone(),
+        chains_created: delta
+            .chains_created
+            .iter()
+            .filter(|(_, base)| base.is_none())
+            .cloned()
+            .collect(),
+        chains_written: delta
+            .chains_written
+            .iter()
+            .filter(|w| !is_base(&w.name))
+            .cloned()
+            .collect(),
+        ..Delta::default()
+    };
+    let elements = Delta {
+        elements_added: delta.elements_added.clone(),
+        ..Delta::default()
+    };
+    let hooks = Delta {
+        chains_created: delta
+            .chains_created
+            .iter()
+            .filter(|(_, base)| base.is_some())
+            .cloned()
+            .collect(),
+        chains_written: delta
+            .chains_written
+            .iter()
+            .filter(|w| is_base(&w.name))
+            .cloned()
+            .collect(),
+        ..Delta::default()
+    };
+    Some([structure, elements, hooks])
+}
+
 /// Elements per `add element` command (keeps lines reasonable).
 const CHUNK: usize = 2000;
 

@@ -266,3 +266,24 @@ fn an_added_replica_is_only_elements_and_a_new_label_set_one_group_chain() {
     );
     assert_eq!(compiler.table(), &compile(engine.plan()));
 }
+
+#[test]
+fn a_first_programming_hooks_the_table_in_last() {
+    let desired = table();
+    let whole = full_delta(&desired, &Actual::default());
+    let [structure, elements, hooks] = delta::staged_creation(&whole).expect("table is created");
+    assert!(structure.create_table && structure.elements_added.is_empty());
+    assert!(
+        structure
+            .chains_created
+            .iter()
+            .all(|(_, base)| base.is_none())
+    );
+    assert_eq!(elements.elements_added, whole.elements_added);
+    assert!(!hooks.chains_created.is_empty());
+    assert!(hooks.chains_created.iter().all(|(_, base)| base.is_some()));
+    let written = structure.chains_written.len() + hooks.chains_written.len();
+    assert_eq!(written, whole.chains_written.len());
+    // A table that exists already changes in one transaction.
+    assert!(delta::staged_creation(&full_delta(&desired, &actual_of(&desired))).is_none());
+}

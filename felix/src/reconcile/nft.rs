@@ -12,6 +12,7 @@ use tokio::process::Command;
 use super::nft_dump::{self, DumpError};
 use std::sync::{Arc, Mutex};
 
+use crate::nft::delta::staged_creation;
 use crate::nft::netlink::{Batch, BatchError, NfSocket, encode};
 use crate::nft::{Actual, Delta, DeltaSummary, Table, full_delta};
 
@@ -51,6 +52,9 @@ pub enum Path {
     Netlink,
     /// One `nft -f` transaction.
     Nft,
+    /// A first programming: structure and hooks through nft, the elements
+    /// in between over netlink (see [`staged_creation`]).
+    Staged,
 }
 
 /// How to reach the table: `nft` (and netlink) in felix's own namespace,
@@ -170,6 +174,15 @@ impl NftRunner {
         {
             self.send(&batch)?;
             return Ok(Path::Netlink);
+        }
+        if self.netlink
+            && let Some([structure, elements, hooks]) = staged_creation(delta)
+            && let Some(batch) = encode(&elements, &kind_of, 1)
+        {
+            self.apply(&structure.render()).await?;
+            self.send(&batch)?;
+            self.apply(&hooks.render()).await?;
+            return Ok(Path::Staged);
         }
         self.apply(&delta.render()).await?;
         Ok(Path::Nft)

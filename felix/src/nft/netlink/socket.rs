@@ -64,6 +64,17 @@ impl NfSocket {
     /// Sends `batch` and waits until every message is acknowledged; the
     /// first refusal is returned (the kernel then applied nothing).
     pub fn apply(&self, batch: &Batch) -> Result<(), BatchError> {
+        // A batch is one message to the kernel and must fit the socket's
+        // send buffer (212 KB by default); a first programming is larger.
+        if batch.bytes.len() > 128 * 1024 {
+            let size = batch.bytes.len() + 64 * 1024;
+            nix::sys::socket::setsockopt(
+                &self.socket,
+                nix::sys::socket::sockopt::SndBufForce,
+                &size,
+            )
+            .map_err(std::io::Error::from)?;
+        }
         self.socket.send(&batch.bytes, 0)?;
         let mut answered = 0;
         let mut refused = None;
