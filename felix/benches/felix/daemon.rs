@@ -19,7 +19,7 @@ use felix::nft::compile::policy_id;
 use integration::{Daemon, Lab, wait_until};
 use serde_json::json;
 
-use super::util::{Monitor, ms, stats};
+use super::util::{Monitor, ms, spawn_felix, stats};
 use super::world::{self, NODE, Shape};
 
 const ADDS: usize = 200;
@@ -70,25 +70,8 @@ fn make_veths(lab: &Lab, names: impl Iterator<Item = String>) {
 }
 
 fn start_felix(lab: &Lab, db: &Path, n: usize) -> (Daemon, Instant) {
-    let url = format!("sqlite://{}", db.display());
-    let args = [
-        env!("CARGO_BIN_EXE_felix"),
-        "--datastore",
-        &url,
-        "--node",
-        NODE,
-        "--config",
-        "/nonexistent/terrace.toml",
-        "--metrics-addr",
-        "127.0.0.1:19191",
-        "--resync-seconds",
-        "3600",
-    ];
     let t = Instant::now();
-    let d = lab
-        .spawn("host", &format!("felix-{n}"), &args)
-        .expect("felix starts");
-    (d, t)
+    (spawn_felix(lab, NODE, &format!("felix-{n}"), db), t)
 }
 
 fn wait_reconciled(d: &Daemon) -> Instant {

@@ -15,6 +15,7 @@ use datastore::resource::Kind;
 use integration::{Daemon, Lab, Topology, wait_until};
 use serde_json::json;
 
+use super::util::spawn_felix;
 use super::world;
 
 const POLICIES: usize = 1000;
@@ -71,23 +72,7 @@ fn records() -> Vec<(String, Vec<u8>)> {
 }
 
 fn start_felix(lab: &Lab, host: &str, db: &Path) -> Daemon {
-    let url = format!("sqlite://{}", db.display());
-    let args = [
-        env!("CARGO_BIN_EXE_felix"),
-        "--datastore",
-        &url,
-        "--node",
-        host,
-        "--config",
-        "/nonexistent/terrace.toml",
-        "--metrics-addr",
-        "127.0.0.1:19192",
-        "--resync-seconds",
-        "3600",
-    ];
-    let d = lab
-        .spawn(host, &format!("felix-{host}"), &args)
-        .expect("felix");
+    let d = spawn_felix(lab, host, &format!("felix-{host}"), db);
     wait_until(Duration::from_secs(60), "felix reconciled", || {
         d.log().contains("dataplane reconciled") || !d.is_running()
     })

@@ -1,9 +1,35 @@
 //! Small pieces the benchmark sections share.
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
+
+/// Starts the felix binary as `name` in node `host` against the SQLite
+/// store at `db`, as node `host`, with resyncs out of the way.
+pub fn spawn_felix(
+    lab: &integration::Lab,
+    host: &str,
+    name: &str,
+    db: &Path,
+) -> integration::Daemon {
+    let url = format!("sqlite://{}", db.display());
+    let args = [
+        env!("CARGO_BIN_EXE_felix"),
+        "--datastore",
+        &url,
+        "--node",
+        host,
+        "--config",
+        "/nonexistent/terrace.toml",
+        "--metrics-addr",
+        "127.0.0.1:19191",
+        "--resync-seconds",
+        "3600",
+    ];
+    lab.spawn(host, name, &args).expect("felix starts")
+}
 
 /// Milliseconds since `t`.
 pub fn ms(t: Instant) -> f64 {
