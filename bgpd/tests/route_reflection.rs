@@ -181,6 +181,12 @@ fn bgpd_as_client_of_an_frr_reflector_installs_reflected_routes_and_drops_its_ow
         })
         .unwrap();
     assert_eq!(k.gateway, Some(ip("10.0.7.1")), "BIRD's next hop, via FRR");
+    // The ping crosses the reflector too: wait until zebra has installed the
+    // route there (it can lag FRR's bgpd reflecting it).
+    lab.wait_kernel_route("rr", "10.66.1.0/24", CONVERGE, |r| {
+        r.protocol.as_deref() == Some("bgp")
+    })
+    .unwrap();
     assert_eq!(
         lab.ping("bgpd", ip("10.66.1.1"), Duration::from_secs(5)),
         ProbeOutcome::Connected
