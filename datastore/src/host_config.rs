@@ -16,6 +16,9 @@ pub struct HostConfig {
     pub datastore: Option<String>,
     /// This host's node name.
     pub node: Option<String>,
+    /// felix's dataplane settings for this host (`[felix]`, the
+    /// FelixConfiguration field names); they override FelixConfiguration.
+    pub felix: Option<crate::resource::FelixConfigurationSpec>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +67,9 @@ mod tests {
         std::fs::write(&path, "datastore = \"sqlite:///tmp/x.db\"\nnode = \"h1\"\n").unwrap();
         let cfg = HostConfig::load(&path).unwrap();
         assert_eq!(cfg.node.as_deref(), Some("h1"));
+        std::fs::write(&path, "[felix]\ninterfacePrefix = \"cali\"\n").unwrap();
+        let cfg = HostConfig::load(&path).unwrap();
+        assert_eq!(cfg.felix.unwrap().interface_prefix.as_deref(), Some("cali"));
         std::fs::write(&path, "datastor = \"x\"\n").unwrap();
         assert!(
             HostConfig::load(&path)

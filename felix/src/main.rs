@@ -2,8 +2,9 @@
 //!
 //! Configuration precedence (the same in every Terrace binary): flag >
 //! environment (`TERRACE_DATASTORE`, `TERRACE_NODE`) > config file
-//! (`/etc/terrace/config.toml`) > default. Dataplane settings come from
-//! FelixConfiguration `node.<name>` over `default` over Calico's defaults.
+//! (`/etc/terrace/config.toml`) > default. Dataplane settings: environment
+//! (`TERRACE_FELIX_*`) > the config file's `[felix]` table >
+//! FelixConfiguration `node.<name>` > `default` > Calico's defaults.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,6 +48,19 @@ async fn main() -> anyhow::Result<()> {
         .context("failed to choose the datastore")?;
     let (node, _) = node_from_env(args.node.as_deref(), host.node.as_deref())
         .context("failed to choose the node name")?;
+    let env = felix::calc::settings::from_env(std::env::vars())
+        .map_err(|e| anyhow::anyhow!("invalid felix settings in the environment: {e}"))?;
+    if let Some(file) = &host.felix {
+        file.validate().map_err(|errors| {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!(
+                "invalid [felix] settings in {}: {}",
+                args.config.display(),
+                text.join("; ")
+            )
+        })?;
+    }
+    let local_settings: Vec<_> = std::iter::once(env).chain(host.felix.clone()).collect();
     let store = datastore::open(&url)
         .await
         .context("failed to open the datastore")?;
@@ -62,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
         resync: Duration::from_secs(args.resync_seconds.max(1)),
         nft: NftRunner::default(),
         proc_sys: PathBuf::from("/proc/sys"),
+        local_settings,
     };
     // SIGTERM (systemd stop) or SIGINT; the dataplane stays as programmed.
     let shutdown = terrace_svc::shutdown::on_signal().context("failed to handle SIGTERM")?;

@@ -41,16 +41,38 @@ pub struct Ingest {
     pub engine: Engine,
     global_config: Option<FelixConfigurationSpec>,
     node_config: Option<FelixConfigurationSpec>,
+    /// Settings of this host that override FelixConfiguration, highest
+    /// precedence first (environment, then the config file).
+    local: Vec<FelixConfigurationSpec>,
 }
 
 impl Ingest {
     /// An empty state for `node`.
     pub fn new(node: &str) -> Self {
+        Self::with_local(node, Vec::new())
+    }
+
+    /// An empty state for `node` whose host overrides FelixConfiguration
+    /// with `local` (highest precedence first).
+    pub fn with_local(node: &str, local: Vec<FelixConfigurationSpec>) -> Self {
+        let mut engine = Engine::new(node);
+        engine.set_settings(Settings::from_layers(&layers(&local, None, None)));
+        engine.commit();
         Self {
-            engine: Engine::new(node),
+            engine,
             global_config: None,
             node_config: None,
+            local,
         }
+    }
+
+    fn settings(&self) -> Settings {
+        let layers = layers(
+            &self.local,
+            self.node_config.as_ref(),
+            self.global_config.as_ref(),
+        );
+        Settings::from_layers(&layers)
     }
 
     /// Forgets everything (before a fresh snapshot).
@@ -58,6 +80,8 @@ impl Ingest {
         self.engine.reset();
         self.global_config = None;
         self.node_config = None;
+        let settings = self.settings();
+        self.engine.set_settings(settings);
     }
 
     /// Applies one record: `Some(value)` is a put, `None` a delete.
@@ -130,8 +154,7 @@ impl Ingest {
                 } else if name == format!("node.{}", self.engine.world().node) {
                     self.node_config = spec;
                 }
-                let settings =
-                    Settings::from_configs(self.global_config.as_ref(), self.node_config.as_ref());
+                let settings = self.settings();
                 self.engine.set_settings(settings);
             }
             (k, None) => remove_policy_kind(e, k, ns, &name),
@@ -147,6 +170,17 @@ impl Ingest {
         }
         Ok(())
     }
+}
+
+/// Every settings layer, highest precedence first.
+fn layers<'a>(
+    local: &'a [FelixConfigurationSpec],
+    node: Option<&'a FelixConfigurationSpec>,
+    global: Option<&'a FelixConfigurationSpec>,
+) -> Vec<Option<&'a FelixConfigurationSpec>> {
+    let mut out: Vec<Option<&FelixConfigurationSpec>> = local.iter().map(Some).collect();
+    out.extend([node, global]);
+    out
 }
 
 fn remove_policy_kind(e: &mut Engine, kind: Kind, ns: Option<String>, name: &str) {

@@ -40,6 +40,9 @@ pub struct DaemonConfig {
     pub nft: NftRunner,
     /// Root of the sysctl tree (`/proc/sys`).
     pub proc_sys: PathBuf,
+    /// This host's settings that override FelixConfiguration, highest
+    /// precedence first (environment, then the config file).
+    pub local_settings: Vec<datastore::resource::FelixConfigurationSpec>,
 }
 
 /// Messages from the watch and link tasks.
@@ -108,7 +111,7 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel(4096);
     let watcher = tokio::spawn(watch_task(cfg.store.clone(), tx.clone()));
     let mut links = None;
-    let mut state = Ingest::new(&cfg.node);
+    let mut state = Ingest::with_local(&cfg.node, cfg.local_settings.clone());
     let mut applied = Applied::default();
     let mut synced = false;
     let mut up = false;
