@@ -20,6 +20,7 @@ mod msg;
 mod neighbor;
 pub mod reload;
 mod sockopt;
+mod soft_reset;
 mod status;
 mod timers;
 
@@ -31,7 +32,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 pub use fib_sink::FibMode;
-pub use status::{PeerDetail, PeerStatus, Status};
+pub use soft_reset::{SoftResetDirection, SoftResetError, SoftResetOutcome, SoftResetResult};
+pub use status::{LastError, PeerCounters, PeerDetail, PeerError, PeerStatus, SessionInfo, Status};
 
 use self::conn::AbortOnDrop;
 use self::core::Core;
@@ -54,6 +56,15 @@ pub enum ControlMsg {
         peer: Option<std::net::IpAddr>,
         /// Where the answer goes.
         reply: tokio::sync::oneshot::Sender<Vec<RouteInfo>>,
+    },
+    /// Soft reset of one peer's session, inbound, outbound or both.
+    SoftReset {
+        /// Peer address.
+        peer: std::net::IpAddr,
+        /// Directions.
+        direction: SoftResetDirection,
+        /// Where the answer goes.
+        reply: tokio::sync::oneshot::Sender<SoftResetResult>,
     },
 }
 

@@ -23,6 +23,7 @@ pub mod nexthop;
 mod origination;
 mod peer_policy;
 pub mod policy;
+mod soft_reset;
 mod speaker;
 mod speaker_routes;
 mod types;

@@ -204,7 +204,7 @@ impl Rib {
     }
 
     /// Run import again for everything a peer sent (policy or cost change).
-    fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
+    pub(super) fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
         let Some(peer) = self.peers.get(&id) else {
             return;
         };
