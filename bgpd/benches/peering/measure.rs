@@ -1,0 +1,41 @@
+//! Reading what a benchmark measures: peak RSS of a process, kernel route counts,
+//! the machine's load.
+
+use std::process::Command;
+
+/// Peak resident set size of `pid` in KiB (VmHWM from /proc/<pid>/status).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// IPv4 routes of `protocol` (`89`, `bird`) in the main table of namespace `ns`,
+/// counted from one `ip route show` dump.
+pub fn kernel_routes(ns: &str, protocol: &str) -> Option<u64> {
+    let out = Command::new("ip")
+        .args(["-n", ns, "-4", "route", "show", "proto", protocol])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| out.stdout.iter().filter(|b| **b == b'\n').count() as u64)
+}
+
+/// The 1-minute load average.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// `MiB` with one decimal.
+pub fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
