@@ -28,7 +28,7 @@ mod speaker;
 mod speaker_routes;
 mod types;
 
-pub use adj_in::{AdjRibIn, InRoute};
+pub use adj_in::AdjRibIn;
 pub use adj_out::{AdjRibOut, OutPaths};
 pub use advert::{Advert, pack};
 pub use export::export;

@@ -2,8 +2,6 @@
 //! peer's Adj-RIB-In, re-sending its Adj-RIB-Out through export policy, and swapping a
 //! peer's filters in place (a configuration reload that only changed filters).
 
-use ipnet::IpNet;
-
 use super::advert::Advert;
 use super::policy::Filter;
 use super::speaker::{Rib, RibOutput};
@@ -56,11 +54,7 @@ impl Rib {
         let Some(peer) = self.peers.get_mut(&id) else {
             return (out, 0);
         };
-        let told: Vec<(IpNet, Vec<u32>)> = peer
-            .adj_out
-            .drain()
-            .map(|(prefix, paths)| (prefix, paths.iter().map(|(i, _)| *i).collect()))
-            .collect();
+        let told = peer.adj_out.drain();
         self.full_export(id, None, &mut out);
         let announced = out
             .adverts
@@ -75,9 +69,8 @@ impl Rib {
             .adverts
             .split_off(out.adverts.len().saturating_sub(self.families(id).len()));
         for (prefix, ids) in told {
-            let kept = peer.adj_out.get(&prefix);
             for path_id in ids {
-                if !kept.is_some_and(|paths| paths.iter().any(|(i, _)| *i == path_id)) {
+                if !peer.adj_out.has(&prefix, path_id) {
                     out.adverts.push((id, Advert::Withdraw { prefix, path_id }));
                 }
             }

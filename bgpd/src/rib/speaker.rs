@@ -175,13 +175,13 @@ impl Rib {
             let Some(peer) = self.peers.get(&id) else {
                 continue;
             };
-            for ((prefix, path_id), r) in peer.adj_in.iter() {
-                let nh = r.attrs.next_hop;
+            for ((prefix, path_id), attrs) in peer.adj_in.iter() {
+                let nh = attrs.next_hop;
                 let differs = *flipped.entry(nh).or_insert_with(|| {
                     resolvable(old.as_deref(), nh) != resolvable(self.next_hops.as_deref(), nh)
                 });
                 if differs {
-                    changed.push((id, *prefix, *path_id, Arc::clone(&r.attrs)));
+                    changed.push((id, *prefix, *path_id, Arc::clone(attrs)));
                 }
             }
         }
@@ -211,7 +211,7 @@ impl Rib {
         let received: Vec<((IpNet, u32), Arc<RibAttrs>)> = peer
             .adj_in
             .iter()
-            .map(|(k, r)| (*k, Arc::clone(&r.attrs)))
+            .map(|(k, attrs)| (*k, Arc::clone(attrs)))
             .collect();
         let mut cache = super::speaker_routes::ImportCache::default();
         for ((prefix, path_id), attrs) in received {
@@ -251,20 +251,18 @@ impl Rib {
 
     /// What we currently advertise to a peer.
     pub fn advertised(&self, id: PeerId, prefix: &IpNet) -> Option<&RibAttrs> {
-        self.peers
-            .get(&id)?
-            .adj_out
-            .get(prefix)?
-            .first()
-            .map(|(_, a)| a.as_ref())
+        let paths = self.peers.get(&id)?.adj_out.paths(prefix);
+        paths.into_iter().next().map(|(_, a)| a.as_ref())
     }
 
     /// Every path we advertise to a peer for a prefix, with its ADD-PATH identifier.
     pub fn advertised_paths(&self, id: PeerId, prefix: &IpNet) -> Vec<(u32, &RibAttrs)> {
         self.peers
             .get(&id)
-            .and_then(|p| p.adj_out.get(prefix))
-            .map(|paths| paths.iter().map(|(i, a)| (*i, a.as_ref())).collect())
+            .map(|p| {
+                let paths = p.adj_out.paths(prefix);
+                paths.into_iter().map(|(i, a)| (i, a.as_ref())).collect()
+            })
             .unwrap_or_default()
     }
 
