@@ -15,7 +15,7 @@ mod peering;
 
 use std::time::{Duration, Instant};
 
-use peering::measure::{load_average, mib, peak_rss_kib};
+use peering::measure::{load_average, mib, peak_rss_kib, rss_kib};
 use peering::{
     Target, bird_established, bird_route_count, build_lab, start_injectors, start_monitor,
     start_target,
@@ -59,6 +59,8 @@ struct Result {
     /// From the monitor's session with the target reaching Established.
     after_up: Duration,
     peak_rss_kib: u64,
+    /// Resident once converged (the tables, without transient growth).
+    end_rss_kib: u64,
 }
 
 fn run(target: Target, n: usize, m: usize) -> Result {
@@ -89,6 +91,7 @@ fn run(target: Target, n: usize, m: usize) -> Result {
         elapsed,
         after_up: up.map(|u| u.elapsed()).unwrap_or_default(),
         peak_rss_kib: peak_rss_kib(t.pid).expect("target still running"),
+        end_rss_kib: rss_kib(t.pid).expect("target still running"),
     }
 }
 
@@ -99,19 +102,22 @@ fn main() {
         load_average(),
         a.runs
     );
-    println!("| scenario | target | run | from target start | from session up | peak RSS | load |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!(
+        "| scenario | target | run | from target start | from session up | peak RSS | RSS at the end | load |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for &(n, m) in &a.scenarios {
         for run_no in 1..=a.runs {
             for target in [Target::Bgpd, Target::Bird] {
                 let t0 = Instant::now();
                 let r = run(target, n, m);
                 println!(
-                    "| {n} × {m} | {} | {run_no} | {:.2} s | {:.2} s | {} | {} |",
+                    "| {n} × {m} | {} | {run_no} | {:.2} s | {:.2} s | {} | {} | {} |",
                     target.name(),
                     r.elapsed.as_secs_f64(),
                     r.after_up.as_secs_f64(),
                     mib(r.peak_rss_kib),
+                    mib(r.end_rss_kib),
                     load_average()
                 );
                 eprintln!(

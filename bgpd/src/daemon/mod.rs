@@ -130,7 +130,9 @@ pub async fn run_with(
     } = FibSink::start(opts.fib).await?;
     let mut tables = tables.unwrap_or_else(|| mpsc::unbounded_channel().1);
     let listener = Arc::new(listener);
-    let (core_tx, mut core_rx) = mpsc::channel(1024);
+    // Small: a queue of decoded UPDATEs (each ~20 KiB with its NLRI) only adds memory;
+    // the neighbor tasks wait for the core instead (measured: convergence bench).
+    let (core_tx, mut core_rx) = mpsc::channel(32);
     let (stale_tx, mut stale_rx) = mpsc::unbounded_channel();
     let (accept_tx, mut accept_rx) = mpsc::channel(64);
     let status = opts

@@ -71,7 +71,9 @@ pub fn spawn(
     cmds: mpsc::UnboundedReceiver<PeerCmd>,
 ) -> AbortOnDrop {
     let span = tracing::info_span!("neighbor", addr = %cfg.address);
-    let (events_tx, events_rx) = mpsc::channel(64);
+    // Up to 4 reads of 64 KiB ahead of the session: enough to keep it busy, and TCP
+    // flow control holds the rest back at the peer.
+    let (events_tx, events_rx) = mpsc::channel(4);
     let mut n = Neighbor {
         peer: PeerId(cfg.address),
         primary: new_slot(&cfg, router_id, restarting),
