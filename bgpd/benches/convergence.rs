@@ -15,7 +15,7 @@ mod peering;
 
 use std::time::{Duration, Instant};
 
-use peering::measure::{load_average, mib, peak_rss_kib, rss_kib};
+use peering::measure::{cpu_seconds, load_average, mib, peak_rss_kib, rss_kib};
 use peering::{
     Target, bird_established, bird_route_count, build_lab, start_injectors, start_monitor,
     start_target,
@@ -61,6 +61,8 @@ struct Result {
     peak_rss_kib: u64,
     /// Resident once converged (the tables, without transient growth).
     end_rss_kib: u64,
+    /// CPU time the target used until then.
+    cpu_seconds: f64,
 }
 
 fn run(target: Target, n: usize, m: usize) -> Result {
@@ -92,6 +94,7 @@ fn run(target: Target, n: usize, m: usize) -> Result {
         after_up: up.map(|u| u.elapsed()).unwrap_or_default(),
         peak_rss_kib: peak_rss_kib(t.pid).expect("target still running"),
         end_rss_kib: rss_kib(t.pid).expect("target still running"),
+        cpu_seconds: cpu_seconds(t.pid).expect("target still running"),
     }
 }
 
@@ -103,19 +106,20 @@ fn main() {
         a.runs
     );
     println!(
-        "| scenario | target | run | from target start | from session up | peak RSS | RSS at the end | load |"
+        "| scenario | target | run | from target start | from session up | target CPU | peak RSS | RSS at the end | load |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for &(n, m) in &a.scenarios {
         for run_no in 1..=a.runs {
             for target in [Target::Bgpd, Target::Bird] {
                 let t0 = Instant::now();
                 let r = run(target, n, m);
                 println!(
-                    "| {n} × {m} | {} | {run_no} | {:.2} s | {:.2} s | {} | {} | {} |",
+                    "| {n} × {m} | {} | {run_no} | {:.2} s | {:.2} s | {:.2} s | {} | {} | {} |",
                     target.name(),
                     r.elapsed.as_secs_f64(),
                     r.after_up.as_secs_f64(),
+                    r.cpu_seconds,
                     mib(r.peak_rss_kib),
                     mib(r.end_rss_kib),
                     load_average()

@@ -13,7 +13,7 @@ mod peering;
 
 use std::time::Duration;
 
-use peering::measure::{kernel_routes, load_average, mib, peak_rss_kib};
+use peering::measure::{cpu_seconds, kernel_routes, load_average, mib, peak_rss_kib};
 use peering::{Target, build_lab, start_injectors, start_target};
 
 const DEADLINE: Duration = Duration::from_secs(900);
@@ -37,8 +37,8 @@ fn main() {
         "kernel install of {routes} routes: load {} at start",
         load_average()
     );
-    println!("| target | run | all routes in the kernel | peak RSS | load |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| target | run | all routes in the kernel | target CPU | peak RSS | load |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for run_no in 1..=runs {
         for target in [Target::Bgpd, Target::Bird] {
             let lab = build_lab(1, false);
@@ -59,8 +59,9 @@ fn main() {
                 last = kernel_routes(&ns, proto).unwrap_or(0);
             }
             let elapsed = t.started.elapsed();
+            let cpu = cpu_seconds(t.pid).expect("target still running");
             println!(
-                "| {} | {run_no} | {:.2} s | {} | {} |",
+                "| {} | {run_no} | {:.2} s | {cpu:.2} s | {} | {} |",
                 target.name(),
                 elapsed.as_secs_f64(),
                 mib(peak_rss_kib(t.pid).expect("target still running")),

@@ -24,6 +24,18 @@ fn status_kib(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
+/// CPU time (user + system) `pid` has used so far, seconds (/proc/<pid>/stat; the
+/// kernel's clock tick is 100 Hz on Linux x86-64).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th and
+    // 15th fields of the whole line.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
 /// IPv4 routes of `protocol` (`89`, `bird`) in the main table of namespace `ns`,
 /// counted from one `ip route show` dump.
 pub fn kernel_routes(ns: &str, protocol: &str) -> Option<u64> {
