@@ -114,6 +114,15 @@ pub fn update(
     wanted: OutPaths,
     adverts: &mut Vec<(PeerId, Advert)>,
 ) {
+    let single = match wanted.as_slice() {
+        [] => true,
+        [(0, _)] => true,
+        _ => false,
+    };
+    if single && adj_out.multi.is_empty() {
+        update_single(adj_out, target, prefix, wanted.into_iter().next(), adverts);
+        return;
+    }
     let current = adj_out.take(&prefix);
     for (path_id, attrs) in &wanted {
         let unchanged = current
@@ -143,4 +152,37 @@ pub fn update(
         }
     }
     adj_out.put(prefix, wanted);
+}
+
+/// The common case, no ADD-PATH anywhere on this session: one map lookup per change.
+fn update_single(
+    adj_out: &mut AdjRibOut,
+    target: PeerId,
+    prefix: IpNet,
+    wanted: Option<(u32, Arc<RibAttrs>)>,
+    adverts: &mut Vec<(PeerId, Advert)>,
+) {
+    use std::collections::hash_map::Entry;
+    let announce = |attrs: &Arc<RibAttrs>| Advert::Announce {
+        prefix,
+        path_id: 0,
+        attrs: Arc::clone(attrs),
+    };
+    match (wanted, adj_out.single.entry(prefix)) {
+        (Some((_, attrs)), Entry::Occupied(mut told)) => {
+            if !Arc::ptr_eq(told.get(), &attrs) {
+                adverts.push((target, announce(&attrs)));
+                told.insert(attrs);
+            }
+        }
+        (Some((_, attrs)), Entry::Vacant(slot)) => {
+            adverts.push((target, announce(&attrs)));
+            slot.insert(attrs);
+        }
+        (None, Entry::Occupied(told)) => {
+            told.remove();
+            adverts.push((target, Advert::Withdraw { prefix, path_id: 0 }));
+        }
+        (None, Entry::Vacant(_)) => {}
+    }
 }

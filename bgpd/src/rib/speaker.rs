@@ -13,7 +13,7 @@ use super::intern::Interner;
 use super::loc::{BestChange, LocRib};
 use super::nexthop::NextHopTable;
 use super::peer_policy::{PeerPolicy, RibConfig};
-use super::types::{Candidate, PeerId, PeerInfo, RibAttrs};
+use super::types::{Candidate, FastMap, PeerId, PeerInfo, RibAttrs};
 use crate::fsm::NegotiatedSession;
 use crate::wire::{Afi, Notification, PathAttrs};
 
@@ -60,19 +60,19 @@ pub(super) struct Peer {
 #[derive(Debug)]
 pub struct Rib {
     pub(super) config: RibConfig,
-    pub(super) peers: HashMap<PeerId, Peer>,
+    pub(super) peers: FastMap<PeerId, Peer>,
     /// Decision-process view of peers that have routes in the Loc-RIB (incl. LOCAL).
-    pub(super) infos: HashMap<PeerId, PeerInfo>,
+    pub(super) infos: FastMap<PeerId, PeerInfo>,
     pub(super) loc: LocRib,
     pub(super) interner: Interner,
     pub(super) originated: Vec<IpNet>,
     /// Export results per (target, source, attribute set address, family); cleared when
     /// policies or sessions change and before garbage collection.
-    pub(super) export_cache: HashMap<ExportKey, (Arc<RibAttrs>, Option<Arc<RibAttrs>>)>,
+    pub(super) export_cache: FastMap<ExportKey, (Arc<RibAttrs>, Option<Arc<RibAttrs>>)>,
     /// Interior cost to next hops, for decision step (e) (RFC 4271 §9.1.2.2).
     pub(super) igp_costs: HashMap<std::net::IpAddr, u32>,
     /// ADD-PATH identifiers we send, per (source peer, received path id) (RFC 7911).
-    pub(super) path_ids: HashMap<(PeerId, u32), u32>,
+    pub(super) path_ids: FastMap<(PeerId, u32), u32>,
     /// Graceful Restart selection deferral after our own restart (RFC 4724 §4.1).
     pub(super) deferral: super::deferral::Deferral,
     /// Routes that resolve next hops (RFC 4271 §9.1.2); `None`: all are resolvable.
@@ -89,20 +89,20 @@ pub(super) type ExportKey = (PeerId, PeerId, usize, crate::wire::Afi);
 impl Rib {
     /// An empty RIB.
     pub fn new(config: RibConfig) -> Rib {
-        let mut infos = HashMap::new();
+        let mut infos = FastMap::default();
         infos.insert(
             PeerId::LOCAL,
             PeerInfo::local(config.router_id, config.local_as),
         );
         Rib {
             config,
-            peers: HashMap::new(),
+            peers: FastMap::default(),
             infos,
             loc: LocRib::default(),
             interner: Interner::default(),
             originated: Vec::new(),
-            export_cache: HashMap::new(),
-            path_ids: HashMap::new(),
+            export_cache: FastMap::default(),
+            path_ids: FastMap::default(),
             igp_costs: HashMap::new(),
             deferral: Default::default(),
             next_hops: None,
