@@ -77,6 +77,8 @@ pub struct Rib {
     pub(super) deferral: super::deferral::Deferral,
     /// Routes that resolve next hops (RFC 4271 §9.1.2); `None`: all are resolvable.
     pub(super) next_hops: Option<Arc<NextHopTable>>,
+    /// Scratch list of established peers for [`Rib::propagate`].
+    targets: Vec<PeerId>,
 }
 
 fn resolvable(table: Option<&NextHopTable>, next_hop: std::net::IpAddr) -> bool {
@@ -106,6 +108,7 @@ impl Rib {
             igp_costs: HashMap::new(),
             deferral: Default::default(),
             next_hops: None,
+            targets: Vec::new(),
         }
     }
 
@@ -340,14 +343,18 @@ impl Rib {
         if let Some(fib) = change.fib {
             out.fib.push(fib);
         }
-        let targets: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.session.is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for target in targets {
-            self.export_one(target, change.prefix, &mut out.adverts);
+        // A buffer kept between calls: this runs for every route change.
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        targets.extend(
+            self.peers
+                .iter()
+                .filter(|(_, p)| p.session.is_some())
+                .map(|(id, _)| *id),
+        );
+        for target in &targets {
+            self.export_one(*target, change.prefix, &mut out.adverts);
         }
+        self.targets = targets;
     }
 }
