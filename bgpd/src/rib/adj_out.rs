@@ -114,11 +114,7 @@ pub fn update(
     wanted: OutPaths,
     adverts: &mut Vec<(PeerId, Advert)>,
 ) {
-    let single = match wanted.as_slice() {
-        [] => true,
-        [(0, _)] => true,
-        _ => false,
-    };
+    let single = matches!(wanted.as_slice(), [] | [(0, _)]);
     if single && adj_out.multi.is_empty() {
         update_single(adj_out, target, prefix, wanted.into_iter().next(), adverts);
         return;
