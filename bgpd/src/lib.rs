@@ -1,11 +1,13 @@
 //! bgpd: Terrace's BGP-4 speaker. This library is the sans-IO core; the binary (and a
 //! later tokio shell) drives it. See docs/architecture.md for its place in the pipeline.
 //!
-//! Layout:
-//! - [`api`]: the management API (gRPC on a unix socket).
-//! - [`config`]: the TOML configuration file and its checked domain types.
-//! - [`daemon`]: the tokio shell (sockets with MD5/GTSM, timers, reload) around the core.
-//! - [`fib`]: the kernel forwarding table via rtnetlink.
+//! Layout (the modules marked * need the default `daemon` feature; without it only the
+//! sans-IO core builds):
+//! - [`api`]*: the management API (gRPC on a unix socket).
+//! - [`config`]*: the TOML configuration file and its checked domain types.
+//! - [`daemon`]*: the tokio shell (sockets with MD5/GTSM, timers, reload) around the core.
+//! - [`fib`]*: the kernel forwarding table via rtnetlink.
+//! - [`metrics`]*: Prometheus metrics and readiness for the binary.
 //! - [`wire`]: message codec (netgauze-bgp-pkt underneath) and RFC 7606 error handling.
 //! - [`fsm`]: the session state machine (RFC 4271 §8), OPEN negotiation, collisions.
 //! - [`rib`]: Adj-RIB-In, Loc-RIB and decision process, Adj-RIB-Out, policy, FIB deltas.
@@ -38,11 +40,16 @@
 //!
 //! `tests/two_speakers.rs` is a complete, runnable example of this loop.
 
+#[cfg(feature = "daemon")]
 pub mod api;
+#[cfg(feature = "daemon")]
 pub mod config;
+#[cfg(feature = "daemon")]
 pub mod daemon;
+#[cfg(feature = "daemon")]
 pub mod fib;
 pub mod fsm;
+#[cfg(feature = "daemon")]
 pub mod metrics;
 pub mod rib;
 pub mod session;

@@ -1,91 +1,16 @@
 //! Prometheus metrics and readiness for the bgpd binary.
 //!
-//! Per-session counters (UPDATEs in and out, flaps, what the peer has been
-//! told) live in a process-wide registry keyed by peer address that the
-//! neighbor tasks write; the rest comes from the daemon's [`Status`]
-//! snapshot. Rendering is a pure function of both.
+//! Everything comes from the daemon's [`Status`] snapshot, which the core keeps
+//! (per-peer prefix counts and message counters included); rendering is a pure
+//! function of it.
 
-use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use ipnet::IpNet;
 use terrace_svc::expo::{Exposition, Type};
 use tokio::sync::watch;
 
-use crate::daemon::Status;
+use crate::daemon::{PeerDetail, PeerStatus, Status};
 use crate::fsm::State;
-use crate::rib::Advert;
-
-/// Counters of one peer's sessions.
-#[derive(Debug, Default)]
-pub struct PeerCounters {
-    /// UPDATE messages received.
-    pub updates_in: AtomicU64,
-    /// UPDATE messages sent.
-    pub updates_out: AtomicU64,
-    /// Established sessions that went down.
-    pub flaps: AtomicU64,
-    /// (prefix, ADD-PATH id) currently announced on the session.
-    advertised: Mutex<HashSet<(IpNet, u32)>>,
-}
-
-impl PeerCounters {
-    /// Follows what the peer has been told.
-    pub fn adverts_sent(&self, adverts: &[Advert]) {
-        let mut set = self
-            .advertised
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        for a in adverts {
-            match a {
-                Advert::Announce {
-                    prefix, path_id, ..
-                } => {
-                    set.insert((*prefix, *path_id));
-                }
-                Advert::Withdraw { prefix, path_id } => {
-                    set.remove(&(*prefix, *path_id));
-                }
-                Advert::EndOfRib(_) => {}
-            }
-        }
-    }
-
-    /// The session ended: the peer forgets what it was told.
-    pub fn session_down(&self) {
-        self.advertised
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-
-    /// Prefixes currently advertised to the peer.
-    pub fn advertised(&self) -> usize {
-        self.advertised
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
-}
-
-fn registry() -> &'static Mutex<HashMap<IpAddr, Arc<PeerCounters>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<IpAddr, Arc<PeerCounters>>>> = OnceLock::new();
-    REGISTRY.get_or_init(Mutex::default)
-}
-
-/// The counters of the peer at `addr` (created on first use; kept across
-/// session resets so counters stay monotonic).
-pub fn peer(addr: IpAddr) -> Arc<PeerCounters> {
-    let mut reg = registry().lock().unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(reg.entry(addr).or_default())
-}
-
-fn lookup(addr: IpAddr) -> Option<Arc<PeerCounters>> {
-    let reg = registry().lock().unwrap_or_else(PoisonError::into_inner);
-    reg.get(&addr).cloned()
-}
 
 const STATES: [State; 6] = [
     State::Idle,
@@ -104,8 +29,8 @@ fn kind_label(kind: crate::config::PeerKind) -> &'static str {
     }
 }
 
-/// The text exposition for a status snapshot and per-peer counters (pure).
-pub fn render(status: &Status, counters: impl Fn(IpAddr) -> Option<Arc<PeerCounters>>) -> String {
+/// The text exposition for a status snapshot (pure).
+pub fn render(status: &Status) -> String {
     let mut e = Exposition::default();
     e.family(
         "bgpd_peers",
@@ -116,13 +41,14 @@ pub fn render(status: &Status, counters: impl Fn(IpAddr) -> Option<Arc<PeerCount
         let n = status.peers.values().filter(|p| p.state == s).count();
         e.sample("bgpd_peers", &[("state", &format!("{s:?}"))], n as f64);
     }
-    let peers: Vec<(String, &crate::daemon::PeerStatus, Arc<PeerCounters>)> = status
+    let none = PeerDetail::default();
+    let peers: Vec<(String, &PeerStatus, &PeerDetail)> = status
         .peers
         .iter()
-        .map(|(a, p)| (a.to_string(), p, counters(*a).unwrap_or_default()))
+        .map(|(a, p)| (a.to_string(), p, status.details.get(a).unwrap_or(&none)))
         .collect();
-    type Value = fn(&crate::daemon::PeerStatus, &PeerCounters) -> f64;
-    let per_peer: [(&str, &str, Type, Value); 6] = [
+    type Value = fn(&PeerStatus, &PeerDetail) -> f64;
+    let per_peer: [(&str, &str, Type, Value); 7] = [
         (
             "bgpd_peer_established",
             "1 when the session is Established",
@@ -136,39 +62,45 @@ pub fn render(status: &Status, counters: impl Fn(IpAddr) -> Option<Arc<PeerCount
             |p, _| p.received as f64,
         ),
         (
+            "bgpd_peer_prefixes_accepted",
+            "The peer's routes in the Loc-RIB (import policy passed, next hop resolvable)",
+            Type::Gauge,
+            |_, d| d.accepted as f64,
+        ),
+        (
             "bgpd_peer_prefixes_advertised",
             "Prefixes announced to the peer on the current session",
             Type::Gauge,
-            |_, c| c.advertised() as f64,
+            |_, d| d.advertised as f64,
         ),
         (
             "bgpd_peer_updates_received_total",
             "UPDATE messages received from the peer",
             Type::Counter,
-            |_, c| c.updates_in.load(Ordering::Relaxed) as f64,
+            |_, d| d.counters.updates_in as f64,
         ),
         (
             "bgpd_peer_updates_sent_total",
             "UPDATE messages sent to the peer",
             Type::Counter,
-            |_, c| c.updates_out.load(Ordering::Relaxed) as f64,
+            |_, d| d.counters.updates_out as f64,
         ),
         (
             "bgpd_peer_session_flaps_total",
             "Established sessions with the peer that went down",
             Type::Counter,
-            |_, c| c.flaps.load(Ordering::Relaxed) as f64,
+            |_, d| d.counters.flaps as f64,
         ),
     ];
     for (name, help, kind, value) in per_peer {
         e.family(name, help, kind);
-        for (addr, p, c) in &peers {
+        for (addr, p, d) in &peers {
             let labels = [
                 ("peer", addr.as_str()),
                 ("name", p.name.as_str()),
                 ("kind", kind_label(p.kind)),
             ];
-            e.sample(name, &labels, value(p, c));
+            e.sample(name, &labels, value(p, d));
         }
     }
     e.single(
@@ -210,8 +142,7 @@ impl terrace_svc::Probe for BgpdProbe {
     }
 
     fn metrics(&self) -> String {
-        let status = self.status.borrow().clone();
-        render(&status, lookup)
+        render(&self.status.borrow())
     }
 }
 
@@ -219,7 +150,7 @@ impl terrace_svc::Probe for BgpdProbe {
 mod tests {
     use super::*;
     use crate::config::PeerKind;
-    use crate::daemon::PeerStatus;
+    use crate::daemon::PeerCounters;
 
     fn status() -> Status {
         let mut s = Status {
@@ -242,41 +173,44 @@ mod tests {
                 },
             );
         }
+        s.details.insert(
+            "192.0.2.1".parse().unwrap(),
+            PeerDetail {
+                accepted: 1,
+                advertised: 4,
+                counters: PeerCounters {
+                    updates_in: 5,
+                    updates_out: 2,
+                    flaps: 1,
+                },
+                ..PeerDetail::default()
+            },
+        );
         s
     }
 
     #[test]
-    fn renders_states_per_peer_counts_and_advertised_prefixes() {
-        let c = Arc::new(PeerCounters::default());
-        c.updates_in.store(5, Ordering::Relaxed);
-        let prefix: IpNet = "10.65.0.0/26".parse().unwrap();
-        let attrs = Arc::new(crate::rib::RibAttrs {
-            path: crate::wire::PathAttrs::default(),
-            next_hop: IpAddr::from([0, 0, 0, 0]),
-        });
-        c.adverts_sent(&[Advert::Announce {
-            prefix,
-            path_id: 0,
-            attrs,
-        }]);
-        let first: IpAddr = "192.0.2.1".parse().unwrap();
-        let text = render(&status(), |a| (a == first).then(|| c.clone()));
+    fn renders_states_per_peer_counts_and_counters() {
+        let text = render(&status());
         let m = terrace_svc::testkit::parse_metrics(&text).unwrap();
         let peer = "peer=\"192.0.2.1\",name=\"peer-192.0.2.1\",kind=\"global\"";
+        let other = "peer=\"192.0.2.2\",name=\"peer-192.0.2.2\",kind=\"global\"";
         let cases = [
             ("bgpd_peers{state=\"Established\"}".to_string(), 1.0),
             ("bgpd_peers{state=\"Active\"}".to_string(), 1.0),
             ("bgpd_peers{state=\"Idle\"}".to_string(), 0.0),
             (format!("bgpd_peer_established{{{peer}}}"), 1.0),
             (format!("bgpd_peer_prefixes_received{{{peer}}}"), 2.0),
-            (format!("bgpd_peer_prefixes_advertised{{{peer}}}"), 1.0),
+            (format!("bgpd_peer_prefixes_accepted{{{peer}}}"), 1.0),
+            (format!("bgpd_peer_prefixes_advertised{{{peer}}}"), 4.0),
             (format!("bgpd_peer_updates_received_total{{{peer}}}"), 5.0),
+            (format!("bgpd_peer_updates_sent_total{{{peer}}}"), 2.0),
+            (format!("bgpd_peer_session_flaps_total{{{peer}}}"), 1.0),
+            (format!("bgpd_peer_prefixes_advertised{{{other}}}"), 0.0),
             ("bgpd_loc_rib_prefixes".to_string(), 3.0),
         ];
         for (series, want) in cases {
             assert_eq!(m.get(&series), Some(&want), "{series} in\n{text}");
         }
-        c.session_down();
-        assert_eq!(c.advertised(), 0);
     }
 }

@@ -5,7 +5,8 @@
 
 use crate::fsm::{Fsm, Input, Output, SessionConfig};
 use crate::wire::{
-    self, CodecContext, DecodeError, EncodeError, HEADER_LEN, MAX_MESSAGE_LEN, Message, codes,
+    self, CodecContext, DecodeError, EncodeError, HEADER_LEN, MAX_MESSAGE_LEN, Message,
+    Notification, codes,
 };
 
 /// A session: FSM, receive buffer and codec context.
@@ -13,6 +14,8 @@ use crate::wire::{
 pub struct Session {
     fsm: Fsm,
     inbuf: Vec<u8>,
+    /// The last NOTIFICATION the peer sent, until the driver takes it (status display).
+    received_notification: Option<Notification>,
 }
 
 impl Session {
@@ -21,6 +24,7 @@ impl Session {
         Session {
             fsm: Fsm::new(config),
             inbuf: Vec::new(),
+            received_notification: None,
         }
     }
 
@@ -84,6 +88,7 @@ impl Session {
                     match &msg {
                         Message::Notification(n) => {
                             tracing::warn!(error = %wire::NotificationText(n), "NOTIFICATION received");
+                            self.received_notification = Some(n.clone());
                         }
                         Message::Update(u) => log_attribute_errors(u),
                         _ => {}
@@ -102,6 +107,11 @@ impl Session {
             }
         }
         out
+    }
+
+    /// The NOTIFICATION received since the last call, if any.
+    pub fn take_received_notification(&mut self) -> Option<Notification> {
+        self.received_notification.take()
     }
 
     /// Encode a message for this session (e.g. the payload of `Output::Send`).

@@ -144,6 +144,48 @@ async fn node_status_shows_the_session_to_a_peer_with_its_prefixes() {
         "{text}"
     );
     assert!(text.contains("Loc-RIB prefixes: 2"), "{text}");
+
+    let sock_arg = sock.to_str().unwrap().to_owned();
+    let run = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            netctl(&args)
+        })
+        .await
+        .unwrap()
+    };
+    let args = |a: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        v.extend(["--bgpd-socket".to_owned(), sock_arg.clone()]);
+        v
+    };
+    let out = run(args(&["node", "status", "--detail"])).await;
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "127.0.0.2 AS 65002 (mesh, other)",
+        "capabilities: 4-octet AS, MP IPv4 unicast",
+        "prefixes:     2 received, 2 accepted, 0 advertised",
+        "last error:   ",
+    ] {
+        assert!(text.contains(want), "{want:?} in\n{text}");
+    }
+
+    // The other speaker supports route refresh: inbound asks it; outbound has nothing
+    // of ours to send (we originate nothing).
+    let out = run(args(&["node", "soft-reset", "127.0.0.2"])).await;
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "127.0.0.2: inbound: ROUTE-REFRESH sent, the peer re-sends its routes\n"
+    );
+    let out = run(args(&["node", "soft-reset", "127.0.0.9", "--in"])).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("soft reset of 127.0.0.9: 127.0.0.9 is not a configured peer"),
+        "{err}"
+    );
 }
 
 #[test]

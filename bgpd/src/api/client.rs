@@ -9,6 +9,9 @@ use tonic::transport::{Channel, Endpoint, Uri};
 
 use super::pb::bgpd_client::BgpdClient;
 
+/// A connected client of the management API.
+pub type Client = BgpdClient<Channel>;
+
 /// Why a local bgpd could not be reached.
 #[derive(Debug, thiserror::Error)]
 pub enum DialError {
@@ -26,7 +29,7 @@ pub enum DialError {
 }
 
 /// A client of the bgpd listening on `socket`; each request is bounded by `timeout`.
-pub async fn connect(socket: &Path, timeout: Duration) -> Result<BgpdClient<Channel>, DialError> {
+pub async fn connect(socket: &Path, timeout: Duration) -> Result<Client, DialError> {
     if !socket.exists() {
         return Err(DialError::NoSocket(socket.to_path_buf()));
     }

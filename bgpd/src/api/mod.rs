@@ -1,5 +1,6 @@
 //! Management API: tonic gRPC on a unix socket (proto/bgpd.proto): peers with state,
-//! time in state and prefix counts, Loc-RIB queries by prefix or peer, reload.
+//! uptime, negotiated capabilities, prefix counts, counters and last error; Loc-RIB
+//! queries by prefix or peer; reload; soft reset of one peer.
 //! [`client::connect`] dials it for netctl and confd.
 
 pub mod client;

@@ -10,7 +10,9 @@ use tokio_stream::wrappers::UnixListenerStream;
 use tonic::{Request, Response, Status as RpcStatus};
 
 use super::pb;
-use crate::daemon::{ControlMsg, Status};
+use crate::daemon::{
+    ControlMsg, PeerDetail, PeerStatus, SoftResetDirection, SoftResetError, Status,
+};
 
 /// Why the API server stopped.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,35 @@ pub async fn serve(
     Ok(())
 }
 
+/// One peer as the API shows it.
+fn peer(addr: IpAddr, p: &PeerStatus, d: PeerDetail) -> pb::Peer {
+    let session = d.session.as_ref();
+    pb::Peer {
+        address: addr.to_string(),
+        name: p.name.clone(),
+        kind: p.kind.to_string(),
+        state: format!("{:?}", p.state),
+        since_seconds: p.since.elapsed().as_secs(),
+        prefixes_received: p.received as u64,
+        remote_as: d.remote_as,
+        prefixes_accepted: d.accepted as u64,
+        uptime_seconds: session.map_or(0, |s| s.established.elapsed().as_secs()),
+        prefixes_advertised: d.advertised as u64,
+        capabilities: session.map(|s| s.capabilities.clone()).unwrap_or_default(),
+        last_error: d.last_error.map(|e| pb::PeerError {
+            kind: e.error.kind().to_owned(),
+            text: e.error.to_string(),
+            seconds_ago: e.at.elapsed().as_secs(),
+        }),
+        router_id: session.map(|s| s.peer_id.to_string()).unwrap_or_default(),
+        hold_time: session.map_or(0, |s| u32::from(s.hold_time)),
+        keepalive: session.map_or(0, |s| u32::from(s.keepalive)),
+        updates_received: d.counters.updates_in,
+        updates_sent: d.counters.updates_out,
+        flaps: d.counters.flaps,
+    }
+}
+
 fn parse<T: std::str::FromStr>(field: &str, s: &str) -> Result<Option<T>, RpcStatus> {
     if s.is_empty() {
         return Ok(None);
@@ -90,17 +121,8 @@ impl pb::bgpd_server::Bgpd for ApiService {
             .peers
             .iter()
             .map(|(addr, p)| {
-                let d = status.details.get(addr).copied().unwrap_or_default();
-                pb::Peer {
-                    address: addr.to_string(),
-                    name: p.name.clone(),
-                    kind: p.kind.to_string(),
-                    state: format!("{:?}", p.state),
-                    since_seconds: p.since.elapsed().as_secs(),
-                    prefixes_received: p.received as u64,
-                    remote_as: d.remote_as,
-                    prefixes_accepted: d.accepted as u64,
-                }
+                let d = status.details.get(addr).cloned().unwrap_or_default();
+                peer(*addr, p, d)
             })
             .collect();
         Ok(Response::new(pb::ListPeersResponse {
@@ -163,5 +185,46 @@ impl pb::bgpd_server::Bgpd for ApiService {
             .await
             .map_err(|_| RpcStatus::unavailable("bgpd is stopping"))?;
         Ok(Response::new(pb::ReloadResponse {}))
+    }
+
+    async fn soft_reset(
+        &self,
+        req: Request<pb::SoftResetRequest>,
+    ) -> Result<Response<pb::SoftResetResponse>, RpcStatus> {
+        let req = req.into_inner();
+        let peer = parse::<IpAddr>("peer", &req.peer)?
+            .ok_or_else(|| RpcStatus::invalid_argument("peer: an address is required"))?;
+        let direction = match pb::SoftResetDirection::try_from(req.direction) {
+            Ok(pb::SoftResetDirection::Both) => SoftResetDirection::Both,
+            Ok(pb::SoftResetDirection::In) => SoftResetDirection::In,
+            Ok(pb::SoftResetDirection::Out) => SoftResetDirection::Out,
+            Err(_) => {
+                return Err(RpcStatus::invalid_argument(format!(
+                    "direction: {} is not a soft reset direction",
+                    req.direction
+                )));
+            }
+        };
+        let (reply, answer) = oneshot::channel();
+        self.control
+            .send(ControlMsg::SoftReset {
+                peer,
+                direction,
+                reply,
+            })
+            .await
+            .map_err(|_| RpcStatus::unavailable("bgpd is stopping"))?;
+        let done = answer
+            .await
+            .map_err(|_| RpcStatus::unavailable("bgpd is stopping"))?
+            .map_err(|e| match e {
+                SoftResetError::UnknownPeer(_) => RpcStatus::not_found(e.to_string()),
+                SoftResetError::NotEstablished(_) => RpcStatus::failed_precondition(e.to_string()),
+            })?;
+        Ok(Response::new(pb::SoftResetResponse {
+            route_refresh_sent: done.route_refresh_sent,
+            reimported: done.reimported as u64,
+            readvertised: done.readvertised as u64,
+        }))
     }
 }

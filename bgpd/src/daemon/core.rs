@@ -15,7 +15,8 @@ use super::msg::{CoreMsg, PeerCmd};
 use super::neighbor::{self, CoreTx};
 use super::reload;
 use super::sockopt;
-use super::status::{PeerDetail, PeerStatus, Status};
+use super::soft_reset::{SoftResetDirection, SoftResetError, SoftResetOutcome, SoftResetResult};
+use super::status::{LastError, PeerDetail, PeerStatus, SessionInfo, Status};
 use crate::config::{Config, PeerConfig};
 use crate::fsm::State;
 use crate::rib::{NextHopTable, PeerId, Rib, RibOutput, StaleTimer};
@@ -158,17 +159,17 @@ impl Core {
                     received: 0,
                 },
             );
-            s.details.insert(
-                cfg.address,
-                PeerDetail {
-                    remote_as: cfg.remote_as,
-                    accepted: 0,
-                },
-            );
+            // Kept across a reset (reload with changed settings) so counters stay
+            // monotonic; the session is new.
+            let d = s.details.entry(cfg.address).or_default();
+            d.remote_as = cfg.remote_as;
+            d.session = None;
         });
     }
 
-    fn remove_peer(&mut self, addr: IpAddr) {
+    /// Stop a peer's task and forget its routes; `forget`: also its counters (it left
+    /// the configuration, as opposed to being reset).
+    fn remove_peer(&mut self, addr: IpAddr, forget: bool) {
         // The task sends Cease / Peer De-configured and ends by itself.
         if let Some(h) = self.peers.remove(&addr) {
             let _ = h.cmds.send(PeerCmd::Remove);
@@ -182,7 +183,9 @@ impl Core {
         self.apply(out);
         self.status.send_modify(|s| {
             s.peers.remove(&addr);
-            s.details.remove(&addr);
+            if forget {
+                s.details.remove(&addr);
+            }
         });
     }
 
@@ -223,15 +226,31 @@ impl Core {
                     let first = self.rib.set_policy(peer, policy);
                     self.apply(first);
                 }
+                let info = SessionInfo::new(&negotiated, Instant::now());
+                self.detail(peer, |d| d.session = Some(info));
                 self.rib.peer_up(peer, &negotiated)
             }
             CoreMsg::Update { peer, update } if current(&peer) => {
+                self.detail(peer, |d| d.counters.updates_in += 1);
                 self.rib.apply_update(peer, &update)
+            }
+            CoreMsg::Sent { peer, updates } if current(&peer) => {
+                self.detail(peer, |d| d.counters.updates_out += updates);
+                RibOutput::default()
+            }
+            CoreMsg::Error { peer, error } if current(&peer) => {
+                let at = Instant::now();
+                self.detail(peer, |d| d.last_error = Some(LastError { error, at }));
+                RibOutput::default()
             }
             CoreMsg::RouteRefresh { peer, afi } if current(&peer) => {
                 self.rib.route_refresh(peer, afi)
             }
             CoreMsg::Down { peer, graceful } if current(&peer) => {
+                self.detail(peer, |d| {
+                    d.counters.flaps += 1;
+                    d.session = None;
+                });
                 self.rib.peer_down(peer, graceful)
             }
             CoreMsg::State { peer, state } if current(&peer) => {
@@ -288,6 +307,13 @@ impl Core {
             } => {
                 let _ = reply.send(self.routes(prefix, peer));
             }
+            super::ControlMsg::SoftReset {
+                peer,
+                direction,
+                reply,
+            } => {
+                let _ = reply.send(self.soft_reset(peer, direction));
+            }
         }
     }
 
@@ -324,7 +350,8 @@ impl Core {
         if plan.restart_all {
             let all: Vec<IpAddr> = self.peers.keys().copied().collect();
             for a in all {
-                self.remove_peer(a);
+                let forget = new.peer(a).is_none();
+                self.remove_peer(a, forget);
             }
             self.config = new;
             let table = self.rib.next_hop_table();
@@ -333,10 +360,16 @@ impl Core {
             self.apply(out);
             self.start();
         } else {
-            for a in plan.remove.iter().chain(&plan.reset) {
-                self.remove_peer(*a);
+            for a in &plan.remove {
+                self.remove_peer(*a, true);
+            }
+            for a in &plan.reset {
+                self.remove_peer(*a, false);
             }
             self.config = new;
+            for a in &plan.refilter {
+                self.refilter(*a);
+            }
             for a in plan.reset.iter().chain(&plan.add) {
                 if let Some(cfg) = self.config.peer(*a).cloned() {
                     self.add_peer(cfg);
@@ -348,6 +381,66 @@ impl Core {
         }
         self.status.send_modify(|s| s.reloads += 1);
         self.publish();
+    }
+
+    /// Only the filters (or name, type) of a peer changed: apply them to its routes in
+    /// both directions, keeping the session.
+    fn refilter(&mut self, addr: IpAddr) {
+        let Some(cfg) = self.config.peer(addr).cloned() else {
+            return;
+        };
+        self.status.send_modify(|s| {
+            if let Some(p) = s.peers.get_mut(&addr) {
+                p.name = cfg.name.clone();
+                p.kind = cfg.kind;
+            }
+        });
+        let out = self.rib.set_filters(PeerId(addr), cfg.import, cfg.export);
+        self.apply(out);
+    }
+
+    /// Soft reset of one peer (management API): inbound by ROUTE-REFRESH when the peer
+    /// supports it, else by running import policy over its Adj-RIB-In again; outbound by
+    /// sending its whole Adj-RIB-Out through export policy again.
+    fn soft_reset(&mut self, addr: IpAddr, dir: SoftResetDirection) -> SoftResetResult {
+        let id = PeerId(addr);
+        let Some(handle) = self.peers.get(&addr) else {
+            return Err(SoftResetError::UnknownPeer(addr));
+        };
+        if !self.rib.peer_established(id) {
+            return Err(SoftResetError::NotEstablished(addr));
+        }
+        let mut done = SoftResetOutcome::default();
+        if dir.inbound() {
+            let families = self.rib.route_refresh_families(id);
+            if families.is_empty() {
+                let (out, n) = self.rib.soft_reset_inbound(id);
+                done.reimported = n;
+                self.apply(out);
+            } else {
+                let _ = handle.cmds.send(PeerCmd::RouteRefresh(families));
+                done.route_refresh_sent = true;
+            }
+        }
+        if dir.outbound() {
+            let (out, n) = self.rib.soft_reset_outbound(id);
+            done.readvertised = n;
+            self.apply(out);
+        }
+        tracing::info!(peer = %addr, ?dir, ?done, "soft reset");
+        self.publish();
+        Ok(done)
+    }
+
+    /// Change one peer's detail without notifying status watchers (counters change on
+    /// every message; readers see the latest value when they look).
+    fn detail(&self, peer: PeerId, f: impl FnOnce(&mut PeerDetail)) {
+        self.status.send_if_modified(|s| {
+            if let Some(d) = s.details.get_mut(&peer.0) {
+                f(d);
+            }
+            false
+        });
     }
 
     /// Carry out a RIB output: FIB, UPDATEs per peer, closes, stale timers.
@@ -399,9 +492,11 @@ impl Core {
                 p.received = n;
             }
             for (addr, d) in s.details.iter_mut() {
-                let n = self.rib.accepted_count(PeerId(*addr));
-                changed |= d.accepted != n;
-                d.accepted = n;
+                let accepted = self.rib.accepted_count(PeerId(*addr));
+                let advertised = self.rib.advertised_count(PeerId(*addr));
+                changed |= d.accepted != accepted || d.advertised != advertised;
+                d.accepted = accepted;
+                d.advertised = advertised;
             }
             changed
         });

@@ -6,10 +6,11 @@
 //! [`RESYNC`]), installs each route via the gateways its BGP next hops resolve to, and
 //! sends every changed table to the core so the RIB re-runs the decision process.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use ipnet::IpNet;
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -21,6 +22,12 @@ use crate::rib::{FibDelta, NextHopTable};
 
 /// Dump the main table this often even without change events (missed events).
 pub const RESYNC: Duration = Duration::from_secs(30);
+
+/// Deltas taken from the queue at once and coalesced per prefix.
+const BATCH: usize = 4096;
+
+/// Netlink route requests in flight at once.
+const IN_FLIGHT: usize = 64;
 
 /// What [`FibSink::start`] sets up.
 #[derive(Debug)]
@@ -143,6 +150,9 @@ struct KernelState {
     found: Installed,
     /// Prefixes the RIB has spoken about since start.
     touched: BTreeSet<IpNet>,
+    /// Until the RIB re-converged after a restart: only then are `touched` prefixes
+    /// tracked (for the leftovers of the previous run).
+    restarting: bool,
     desired: Desired,
     installed: Installed,
     table: NextHopTable,
@@ -152,6 +162,7 @@ impl KernelState {
     fn new(found: Installed, table: NextHopTable) -> KernelState {
         KernelState {
             installed: found.clone(),
+            restarting: !found.is_empty(),
             found,
             touched: BTreeSet::new(),
             desired: Desired::new(),
@@ -176,24 +187,25 @@ async fn kernel_task(
             msg = rx.recv() => match msg {
                 None => return,
                 Some(KernelMsg::Delta(d)) => {
-                    let prefix = delta_prefix(&d);
-                    st.touched.insert(prefix);
-                    plan::record(&mut st.desired, &d);
-                    // A removal always goes to the kernel: deleting what is gone is success.
-                    let op = plan::sync(prefix, &st.desired, &st.table, &st.installed)
-                        .or_else(|| matches!(d, FibDelta::Remove { .. }).then_some(Op::Delete(prefix)));
-                    if let Some(op) = op {
-                        if matches!(op, Op::Delete(_)) && st.desired.contains_key(&prefix) {
-                            tracing::info!(%prefix, "no next hop resolvable; route removed");
+                    // Coalesce what is queued behind it (rule 7: per batch, not per event).
+                    let mut batch = vec![d];
+                    let mut converged = false;
+                    while batch.len() < BATCH {
+                        match rx.try_recv() {
+                            Ok(KernelMsg::Delta(d)) => batch.push(d),
+                            Ok(KernelMsg::Converged) => {
+                                converged = true;
+                                break;
+                            }
+                            Err(_) => break,
                         }
-                        execute(&fib, &mut st.installed, op).await;
+                    }
+                    apply_batch(&fib, &mut st, batch).await;
+                    if converged {
+                        remove_leftovers(&fib, &mut st).await;
                     }
                 }
-                Some(KernelMsg::Converged) => {
-                    for prefix in plan::leftovers(&st.found, &st.touched) {
-                        execute(&fib, &mut st.installed, Op::Delete(prefix)).await;
-                    }
-                }
+                Some(KernelMsg::Converged) => remove_leftovers(&fib, &mut st).await,
             },
             alive = monitor.changed(), if watching => {
                 if !alive {
@@ -205,6 +217,52 @@ async fn kernel_task(
             _ = resync.tick() => rescan(&fib, &mut st, &tables).await,
         }
     }
+}
+
+/// Record a batch of deltas and carry out one kernel operation per prefix it touched,
+/// [`IN_FLIGHT`] at a time (the prefixes are distinct, so their order does not matter).
+async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<FibDelta>) {
+    // The last delta per prefix decides whether a removal is forced.
+    let mut last_removed: HashMap<IpNet, bool> = HashMap::with_capacity(batch.len());
+    let mut order = Vec::with_capacity(batch.len());
+    for d in &batch {
+        let prefix = delta_prefix(d);
+        if st.restarting {
+            st.touched.insert(prefix);
+        }
+        plan::record(&mut st.desired, d);
+        let removed = matches!(d, FibDelta::Remove { .. });
+        if last_removed.insert(prefix, removed).is_none() {
+            order.push(prefix);
+        }
+    }
+    let ops: Vec<Op> = order
+        .into_iter()
+        .filter_map(|prefix| {
+            // A removal always goes to the kernel: deleting what is gone is success.
+            let forced = last_removed.get(&prefix).copied().unwrap_or(false);
+            let op = plan::sync(prefix, &st.desired, &st.table, &st.installed)
+                .or_else(|| forced.then_some(Op::Delete(prefix)))?;
+            if matches!(op, Op::Delete(_)) && st.desired.contains_key(&prefix) {
+                tracing::info!(%prefix, "no next hop resolvable; route removed");
+            }
+            Some(op)
+        })
+        .collect();
+    execute_all(fib, &mut st.installed, ops).await;
+}
+
+/// After re-converging from a restart: delete the previous run's routes nobody
+/// re-announced, and stop tracking which prefixes were touched.
+async fn remove_leftovers(fib: &KernelFib, st: &mut KernelState) {
+    let ops = plan::leftovers(&st.found, &st.touched)
+        .into_iter()
+        .map(Op::Delete)
+        .collect();
+    execute_all(fib, &mut st.installed, ops).await;
+    st.restarting = false;
+    st.found = Installed::new();
+    st.touched = BTreeSet::new();
 }
 
 /// Dump the table; if it changed, tell the core and move our routes to the new gateways.
@@ -226,19 +284,28 @@ async fn rescan(
     tracing::debug!(routes = table.len(), "routing table changed");
     st.table = table;
     let _ = tables.send(Arc::new(st.table.clone()));
-    for op in plan::reconcile(&st.desired, &st.table, &st.installed) {
-        execute(fib, &mut st.installed, op).await;
-    }
+    let ops = plan::reconcile(&st.desired, &st.table, &st.installed);
+    execute_all(fib, &mut st.installed, ops).await;
 }
 
-async fn execute(fib: &KernelFib, installed: &mut Installed, op: Op) {
-    let r = match &op {
-        Op::Replace(prefix, gws) => fib.replace(*prefix, gws).await,
-        Op::Delete(prefix) => fib.delete(*prefix).await,
-    };
-    match r {
-        Ok(()) => plan::applied(installed, &op),
-        Err(e) => tracing::warn!(error = %e, "kernel route update failed"),
+/// Carry out operations on distinct prefixes, [`IN_FLIGHT`] netlink requests at a time
+/// (one round trip per route, waited for in turn, is what made installing a full table
+/// slow), recording each one that succeeded.
+async fn execute_all(fib: &KernelFib, installed: &mut Installed, ops: Vec<Op>) {
+    let mut results = futures::stream::iter(ops)
+        .map(|op| async move {
+            let r = match &op {
+                Op::Replace(prefix, gws) => fib.replace(*prefix, gws).await,
+                Op::Delete(prefix) => fib.delete(*prefix).await,
+            };
+            (op, r)
+        })
+        .buffer_unordered(IN_FLIGHT);
+    while let Some((op, r)) = results.next().await {
+        match r {
+            Ok(()) => plan::applied(installed, &op),
+            Err(e) => tracing::warn!(error = %e, "kernel route update failed"),
+        }
     }
 }
 

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use tokio::net::TcpStream;
 
+use super::status::PeerError;
 use crate::fsm::{NegotiatedSession, State};
 use crate::rib::{Advert, PeerId};
 use crate::wire::{Afi, Notification, Update};
@@ -43,6 +44,20 @@ pub enum CoreMsg {
         /// Keep its routes stale (Graceful Restart).
         graceful: bool,
     },
+    /// UPDATE messages were written to the peer (status only).
+    Sent {
+        /// Peer.
+        peer: PeerId,
+        /// How many.
+        updates: u64,
+    },
+    /// A NOTIFICATION went either way, or the connection failed (status only).
+    Error {
+        /// Peer.
+        peer: PeerId,
+        /// What happened.
+        error: PeerError,
+    },
     /// The FSM state changed (status only).
     State {
         /// Peer.
@@ -59,6 +74,8 @@ pub enum PeerCmd {
     Adverts(Vec<Advert>),
     /// Close the session with this NOTIFICATION (max-prefix, de-configuration).
     Close(Notification),
+    /// Ask the peer to send its routes of these families again (RFC 2918).
+    RouteRefresh(Vec<Afi>),
     /// A connection the listener accepted from this peer's address.
     Accepted(TcpStream),
     /// The peer was removed from the configuration: send Cease / Peer De-configured and

@@ -11,14 +11,14 @@ use tracing::Instrument;
 
 use super::conn::{self, AbortOnDrop, Conn, ConnEvent};
 use super::msg::{CoreMsg, PeerCmd};
+use super::status::PeerError;
 use super::timers::Timers;
 use crate::config::PeerConfig;
 use crate::fsm::collision::{self, Survivor};
 use crate::fsm::{Input, Output, State};
 use crate::rib::{PeerId, pack};
 use crate::session::Session;
-use crate::wire::{Message, Notification, codes};
-use std::sync::atomic::Ordering;
+use crate::wire::{Message, Notification, RouteRefresh, codes};
 
 /// Tagged messages to the core: (neighbor generation, message).
 pub type CoreTx = mpsc::Sender<(u64, CoreMsg)>;
@@ -56,8 +56,6 @@ struct Neighbor {
     state: State,
     /// Until the first session is up after our restart (GR R and F bits).
     restarting: bool,
-    /// Metrics of this peer's sessions.
-    counters: std::sync::Arc<crate::metrics::PeerCounters>,
 }
 
 /// Spawn the task for one neighbor; it ends on [`PeerCmd::Remove`] (Cease, Peer
@@ -73,12 +71,10 @@ pub fn spawn(
     cmds: mpsc::UnboundedReceiver<PeerCmd>,
 ) -> AbortOnDrop {
     let span = tracing::info_span!("neighbor", addr = %cfg.address);
-    let (events_tx, events_rx) = mpsc::channel(64);
-    let counters = crate::metrics::peer(cfg.address);
-    // A new task starts a new session: nothing has been advertised on it yet.
-    counters.session_down();
+    // Up to 4 reads of 64 KiB ahead of the session: enough to keep it busy, and TCP
+    // flow control holds the rest back at the peer.
+    let (events_tx, events_rx) = mpsc::channel(4);
     let mut n = Neighbor {
-        counters,
         peer: PeerId(cfg.address),
         primary: new_slot(&cfg, router_id, restarting),
         cfg,
@@ -168,12 +164,26 @@ impl Neighbor {
                     return;
                 }
                 let ctx = self.primary.session.codec_context();
-                self.counters.adverts_sent(&adverts);
+                let mut updates = 0;
                 for u in pack(&adverts, &ctx) {
                     if !self.send(Which::Primary, &Message::Update(u)).await {
                         break;
                     }
-                    self.counters.updates_out.fetch_add(1, Ordering::Relaxed);
+                    updates += 1;
+                }
+                let peer = self.peer;
+                self.to_core(CoreMsg::Sent { peer, updates }).await;
+            }
+            PeerCmd::RouteRefresh(families) => {
+                if self.primary.session.fsm().state() != State::Established {
+                    return;
+                }
+                for afi in families {
+                    // Subtype 0: a normal request (RFC 7313 §3.2).
+                    let rr = RouteRefresh { afi, subtype: 0 };
+                    if !self.send(Which::Primary, &Message::RouteRefresh(rr)).await {
+                        break;
+                    }
                 }
             }
             PeerCmd::Close(n) => self.feed(Which::Primary, Input::Close(n)).await,
@@ -198,6 +208,8 @@ impl Neighbor {
                     Ok(_) => {}
                     Err(e) => {
                         tracing::debug!(error = %e, "connect failed");
+                        self.report_error(PeerError::Connection(format!("connect failed: {e}")))
+                            .await;
                         if self.primary.conn.is_none() {
                             self.feed(Which::Primary, Input::TcpConnectionFails).await;
                         }
@@ -207,12 +219,20 @@ impl Neighbor {
             ConnEvent::Bytes(id, bytes) => {
                 if let Some(which) = self.slot_of(id) {
                     let out = self.slot(which).session.receive_bytes(&bytes);
+                    if let Some(n) = self.slot(which).session.take_received_notification() {
+                        self.report_error(PeerError::NotificationReceived(n)).await;
+                    }
                     self.run_outputs(which, out).await;
                 }
             }
             ConnEvent::Closed(id) => {
                 if let Some(which) = self.slot_of(id) {
                     self.slot(which).conn = None;
+                    // After a NOTIFICATION the close is expected; keep that as the cause.
+                    if self.slot(which).session.fsm().state() != State::Idle {
+                        let e = PeerError::Connection("connection closed by the peer".into());
+                        self.report_error(e).await;
+                    }
                     self.feed(which, Input::TcpConnectionFails).await;
                 }
             }
@@ -350,6 +370,8 @@ impl Neighbor {
                 Output::Send(m) => {
                     if let Message::Notification(n) = &m {
                         tracing::warn!(error = %crate::wire::NotificationText(n), "NOTIFICATION sent");
+                        self.report_error(PeerError::NotificationSent(n.clone()))
+                            .await;
                     }
                     (!self.send(which, &m).await).then_some(Input::TcpConnectionFails)
                 }
@@ -368,8 +390,6 @@ impl Neighbor {
                 }
                 Output::Down { graceful } => {
                     tracing::info!(graceful, "session down");
-                    self.counters.flaps.fetch_add(1, Ordering::Relaxed);
-                    self.counters.session_down();
                     self.to_core(CoreMsg::Down {
                         peer: self.peer,
                         graceful,
@@ -378,7 +398,6 @@ impl Neighbor {
                     None
                 }
                 Output::Update(update) => {
-                    self.counters.updates_in.fetch_add(1, Ordering::Relaxed);
                     self.to_core(CoreMsg::Update {
                         peer: self.peer,
                         update,
@@ -430,6 +449,11 @@ impl Neighbor {
     async fn to_core(&self, msg: CoreMsg) {
         // The core only goes away at shutdown, when this task is aborted too.
         let _ = self.core.send((self.generation, msg)).await;
+    }
+
+    async fn report_error(&self, error: PeerError) {
+        let peer = self.peer;
+        self.to_core(CoreMsg::Error { peer, error }).await;
     }
 
     async fn report_state(&mut self) {

@@ -15,6 +15,9 @@ pub struct ReloadPlan {
     pub remove: Vec<IpAddr>,
     /// Peers whose settings changed (removed, then added again).
     pub reset: Vec<IpAddr>,
+    /// Peers of which only the filters, name or type changed: new filters applied to
+    /// the routes in place, the session kept.
+    pub refilter: Vec<IpAddr>,
     /// New peers.
     pub add: Vec<IpAddr>,
     /// The originated prefixes changed.
@@ -39,8 +42,9 @@ pub fn plan(old: &Config, new: &Config) -> ReloadPlan {
     for o in &old.peers {
         match find(new, o.address) {
             None => p.remove.push(o.address),
-            Some(n) if n != *o => p.reset.push(o.address),
-            Some(_) => {}
+            Some(n) if n == *o => {}
+            Some(n) if same_session(o, &n) => p.refilter.push(o.address),
+            Some(_) => p.reset.push(o.address),
         }
     }
     p.add = new
@@ -50,6 +54,16 @@ pub fn plan(old: &Config, new: &Config) -> ReloadPlan {
         .map(|n| n.address)
         .collect();
     p
+}
+
+/// Equal but for what can change without a new session: filters, name, status type.
+fn same_session(old: &PeerConfig, new: &PeerConfig) -> bool {
+    let mut new = new.clone();
+    new.import = old.import.clone();
+    new.export = old.export.clone();
+    new.name = old.name.clone();
+    new.kind = old.kind;
+    new == *old
 }
 
 #[cfg(test)]
@@ -95,6 +109,32 @@ mod tests {
                 cfg(&format!(
                     "{a}{}",
                     peer("10.0.0.3", 65001, "hold_time = 9\n")
+                )),
+                ReloadPlan {
+                    reset: vec![ip("10.0.0.3")],
+                    ..ReloadPlan::default()
+                },
+            ),
+            (
+                "a changed import filter keeps the session",
+                cfg(&format!(
+                    "{a}{}",
+                    peer("10.0.0.3", 65001, "[peers.import]\ndefault = \"reject\"\n")
+                )),
+                ReloadPlan {
+                    refilter: vec![ip("10.0.0.3")],
+                    ..ReloadPlan::default()
+                },
+            ),
+            (
+                "a filter and a timer changed: the timer needs a new session",
+                cfg(&format!(
+                    "{a}{}",
+                    peer(
+                        "10.0.0.3",
+                        65001,
+                        "hold_time = 9\n[peers.export]\ndefault = \"reject\"\n"
+                    )
                 )),
                 ReloadPlan {
                     reset: vec![ip("10.0.0.3")],

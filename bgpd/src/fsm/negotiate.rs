@@ -59,6 +59,43 @@ impl NegotiatedSession {
     }
 }
 
+impl NegotiatedSession {
+    /// What the session negotiated, in words for an operator: `4-octet AS`, `MP IPv4
+    /// unicast`, `route refresh`, `graceful restart (120 s)`, `ADD-PATH IPv4 send+receive`,
+    /// `extended messages`.
+    pub fn capability_names(&self) -> Vec<String> {
+        let family = |a: Afi| match a {
+            Afi::Ipv4 => "IPv4",
+            Afi::Ipv6 => "IPv6",
+        };
+        let mut names = Vec::new();
+        if self.four_octet_as {
+            names.push("4-octet AS".to_owned());
+        }
+        for f in &self.families {
+            names.push(format!("MP {} unicast", family(*f)));
+        }
+        if self.route_refresh {
+            names.push("route refresh".to_owned());
+        }
+        if let Some(gr) = &self.graceful_restart {
+            names.push(format!("graceful restart ({} s)", gr.restart_time));
+        }
+        for ap in &self.add_path {
+            let dir = match (ap.send, ap.receive) {
+                (true, true) => "send+receive",
+                (true, false) => "send",
+                _ => "receive",
+            };
+            names.push(format!("ADD-PATH {} {dir}", family(ap.afi)));
+        }
+        if self.extended_message {
+            names.push("extended messages".to_owned());
+        }
+        names
+    }
+}
+
 /// Our OPEN for this session (RFC 4271 §4.2, RFC 6793 §4.1 for `my_as`).
 pub fn local_open(cfg: &SessionConfig) -> Open {
     let mut caps: Vec<Capability> = cfg

@@ -7,6 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use super::types::{Candidate, PeerId, PeerInfo};
 use crate::wire::Origin;
@@ -23,9 +24,9 @@ pub struct Selection {
 }
 
 /// Run the decision process. `peers` must hold every candidate's peer.
-pub fn select(
+pub fn select<S: BuildHasher>(
     cands: &[Candidate],
-    peers: &HashMap<PeerId, PeerInfo>,
+    peers: &HashMap<PeerId, PeerInfo, S>,
     max_paths: usize,
 ) -> Option<Selection> {
     let info = |c: &Candidate| peers.get(&c.peer).copied();

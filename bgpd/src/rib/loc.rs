@@ -1,6 +1,7 @@
 //! Loc-RIB (RFC 4271 §3.2): every accepted candidate per prefix and the selected paths.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 // Faster than SipHash on the per-route tables, still seeded per process against
 // crafted collisions from peers.
@@ -12,7 +13,7 @@ use smallvec::SmallVec;
 
 use super::decision::select;
 use super::fib::{FibDelta, delta};
-use super::types::{Candidate, PeerId, PeerInfo, RibAttrs};
+use super::types::{Candidate, FastMap, PeerId, PeerInfo, RibAttrs};
 
 /// Candidates of one prefix. The selected paths are kept at the front, best first, so
 /// no second list is stored per prefix.
@@ -20,13 +21,15 @@ use super::types::{Candidate, PeerId, PeerInfo, RibAttrs};
 struct Entry {
     /// Most prefixes have one path: keep it inline instead of in a heap allocation.
     cands: SmallVec<[Candidate; 1]>,
-    /// How many of the leading `cands` are selected.
-    selected: usize,
+    /// How many of the leading `cands` are selected (u32: the entry stays 8 octets
+    /// smaller than with a usize, times every prefix).
+    selected: u32,
 }
 
 impl Entry {
     fn selected(&self) -> &[Candidate] {
-        self.cands.get(..self.selected).unwrap_or_default()
+        let n = usize::try_from(self.selected).unwrap_or(usize::MAX);
+        self.cands.get(..n).unwrap_or_default()
     }
 }
 
@@ -46,19 +49,45 @@ pub struct BestChange {
 pub struct LocRib {
     table: HashMap<IpNet, Entry, RandomState>,
     /// Candidates per peer (the peer's accepted routes).
-    per_peer: HashMap<PeerId, usize>,
+    per_peer: FastMap<PeerId, usize>,
 }
 
 impl LocRib {
     /// Insert or replace the candidate of (`peer`, `path_id`) for `prefix`.
-    pub fn upsert(
+    pub fn upsert<S: BuildHasher>(
         &mut self,
         prefix: IpNet,
         cand: Candidate,
-        peers: &HashMap<PeerId, PeerInfo>,
+        peers: &HashMap<PeerId, PeerInfo, S>,
         max_paths: usize,
     ) -> Option<BestChange> {
-        let entry = self.table.entry(prefix).or_default();
+        let entry = match self.table.entry(prefix) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                // A new prefix with one candidate, the bulk of a table arriving: it is
+                // selected if its peer is known, without the general reselection.
+                *self.per_peer.entry(cand.peer).or_default() += 1;
+                let known = max_paths > 0 && peers.contains_key(&cand.peer);
+                let selected = if known {
+                    vec![cand.clone()]
+                } else {
+                    Vec::new()
+                };
+                slot.insert(Entry {
+                    cands: SmallVec::from_buf([cand]),
+                    selected: u32::from(known),
+                });
+                if !known {
+                    return None;
+                }
+                let fib = delta(prefix, &[], &fib_next_hops(&selected));
+                return Some(BestChange {
+                    prefix,
+                    selected,
+                    fib,
+                });
+            }
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        };
         let before = Before::of(entry);
         match entry
             .cands
@@ -76,12 +105,12 @@ impl LocRib {
     }
 
     /// Remove the candidate of (`peer`, `path_id`) for `prefix`.
-    pub fn remove(
+    pub fn remove<S: BuildHasher>(
         &mut self,
         prefix: IpNet,
         peer: PeerId,
         path_id: u32,
-        peers: &HashMap<PeerId, PeerInfo>,
+        peers: &HashMap<PeerId, PeerInfo, S>,
         max_paths: usize,
     ) -> Option<BestChange> {
         let entry = self.table.get_mut(&prefix)?;
@@ -99,11 +128,11 @@ impl LocRib {
         self.reselect(prefix, before, peers, max_paths)
     }
 
-    fn reselect(
+    fn reselect<S: BuildHasher>(
         &mut self,
         prefix: IpNet,
         before: Before,
-        peers: &HashMap<PeerId, PeerInfo>,
+        peers: &HashMap<PeerId, PeerInfo, S>,
         max_paths: usize,
     ) -> Option<BestChange> {
         let entry = self.table.get_mut(&prefix)?;
@@ -123,7 +152,7 @@ impl LocRib {
             .iter()
             .filter_map(|&i| rest.get_mut(i)?.take())
             .collect();
-        entry.selected = cands.len();
+        entry.selected = u32::try_from(cands.len()).unwrap_or(u32::MAX);
         cands.extend(rest.into_iter().flatten());
         entry.cands = cands;
         let new: Vec<(PeerId, u32, *const RibAttrs)> = entry.selected().iter().map(key).collect();

@@ -23,11 +23,12 @@ pub mod nexthop;
 mod origination;
 mod peer_policy;
 pub mod policy;
+mod soft_reset;
 mod speaker;
 mod speaker_routes;
 mod types;
 
-pub use adj_in::{AdjRibIn, InRoute};
+pub use adj_in::AdjRibIn;
 pub use adj_out::{AdjRibOut, OutPaths};
 pub use advert::{Advert, pack};
 pub use export::export;

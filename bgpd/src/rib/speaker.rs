@@ -13,7 +13,7 @@ use super::intern::Interner;
 use super::loc::{BestChange, LocRib};
 use super::nexthop::NextHopTable;
 use super::peer_policy::{PeerPolicy, RibConfig};
-use super::types::{Candidate, PeerId, PeerInfo, RibAttrs};
+use super::types::{Candidate, FastMap, PeerId, PeerInfo, RibAttrs};
 use crate::fsm::NegotiatedSession;
 use crate::wire::{Afi, Notification, PathAttrs};
 
@@ -60,23 +60,25 @@ pub(super) struct Peer {
 #[derive(Debug)]
 pub struct Rib {
     pub(super) config: RibConfig,
-    pub(super) peers: HashMap<PeerId, Peer>,
+    pub(super) peers: FastMap<PeerId, Peer>,
     /// Decision-process view of peers that have routes in the Loc-RIB (incl. LOCAL).
-    pub(super) infos: HashMap<PeerId, PeerInfo>,
+    pub(super) infos: FastMap<PeerId, PeerInfo>,
     pub(super) loc: LocRib,
     pub(super) interner: Interner,
     pub(super) originated: Vec<IpNet>,
     /// Export results per (target, source, attribute set address, family); cleared when
     /// policies or sessions change and before garbage collection.
-    pub(super) export_cache: HashMap<ExportKey, (Arc<RibAttrs>, Option<Arc<RibAttrs>>)>,
+    pub(super) export_cache: FastMap<ExportKey, (Arc<RibAttrs>, Option<Arc<RibAttrs>>)>,
     /// Interior cost to next hops, for decision step (e) (RFC 4271 §9.1.2.2).
     pub(super) igp_costs: HashMap<std::net::IpAddr, u32>,
     /// ADD-PATH identifiers we send, per (source peer, received path id) (RFC 7911).
-    pub(super) path_ids: HashMap<(PeerId, u32), u32>,
+    pub(super) path_ids: FastMap<(PeerId, u32), u32>,
     /// Graceful Restart selection deferral after our own restart (RFC 4724 §4.1).
     pub(super) deferral: super::deferral::Deferral,
     /// Routes that resolve next hops (RFC 4271 §9.1.2); `None`: all are resolvable.
     pub(super) next_hops: Option<Arc<NextHopTable>>,
+    /// Scratch list of established peers for [`Rib::propagate`].
+    targets: Vec<PeerId>,
 }
 
 fn resolvable(table: Option<&NextHopTable>, next_hop: std::net::IpAddr) -> bool {
@@ -89,23 +91,24 @@ pub(super) type ExportKey = (PeerId, PeerId, usize, crate::wire::Afi);
 impl Rib {
     /// An empty RIB.
     pub fn new(config: RibConfig) -> Rib {
-        let mut infos = HashMap::new();
+        let mut infos = FastMap::default();
         infos.insert(
             PeerId::LOCAL,
             PeerInfo::local(config.router_id, config.local_as),
         );
         Rib {
             config,
-            peers: HashMap::new(),
+            peers: FastMap::default(),
             infos,
             loc: LocRib::default(),
             interner: Interner::default(),
             originated: Vec::new(),
-            export_cache: HashMap::new(),
-            path_ids: HashMap::new(),
+            export_cache: FastMap::default(),
+            path_ids: FastMap::default(),
             igp_costs: HashMap::new(),
             deferral: Default::default(),
             next_hops: None,
+            targets: Vec::new(),
         }
     }
 
@@ -175,13 +178,13 @@ impl Rib {
             let Some(peer) = self.peers.get(&id) else {
                 continue;
             };
-            for ((prefix, path_id), r) in peer.adj_in.iter() {
-                let nh = r.attrs.next_hop;
+            for ((prefix, path_id), attrs) in peer.adj_in.iter() {
+                let nh = attrs.next_hop;
                 let differs = *flipped.entry(nh).or_insert_with(|| {
                     resolvable(old.as_deref(), nh) != resolvable(self.next_hops.as_deref(), nh)
                 });
                 if differs {
-                    changed.push((id, *prefix, *path_id, Arc::clone(&r.attrs)));
+                    changed.push((id, *prefix, *path_id, Arc::clone(attrs)));
                 }
             }
         }
@@ -204,14 +207,14 @@ impl Rib {
     }
 
     /// Run import again for everything a peer sent (policy or cost change).
-    fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
+    pub(super) fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
         let Some(peer) = self.peers.get(&id) else {
             return;
         };
         let received: Vec<((IpNet, u32), Arc<RibAttrs>)> = peer
             .adj_in
             .iter()
-            .map(|(k, r)| (*k, Arc::clone(&r.attrs)))
+            .map(|(k, attrs)| (*k, Arc::clone(attrs)))
             .collect();
         let mut cache = super::speaker_routes::ImportCache::default();
         for ((prefix, path_id), attrs) in received {
@@ -251,20 +254,18 @@ impl Rib {
 
     /// What we currently advertise to a peer.
     pub fn advertised(&self, id: PeerId, prefix: &IpNet) -> Option<&RibAttrs> {
-        self.peers
-            .get(&id)?
-            .adj_out
-            .get(prefix)?
-            .first()
-            .map(|(_, a)| a.as_ref())
+        let paths = self.peers.get(&id)?.adj_out.paths(prefix);
+        paths.into_iter().next().map(|(_, a)| a.as_ref())
     }
 
     /// Every path we advertise to a peer for a prefix, with its ADD-PATH identifier.
     pub fn advertised_paths(&self, id: PeerId, prefix: &IpNet) -> Vec<(u32, &RibAttrs)> {
         self.peers
             .get(&id)
-            .and_then(|p| p.adj_out.get(prefix))
-            .map(|paths| paths.iter().map(|(i, a)| (*i, a.as_ref())).collect())
+            .map(|p| {
+                let paths = p.adj_out.paths(prefix);
+                paths.into_iter().map(|(i, a)| (i, a.as_ref())).collect()
+            })
             .unwrap_or_default()
     }
 
@@ -342,14 +343,18 @@ impl Rib {
         if let Some(fib) = change.fib {
             out.fib.push(fib);
         }
-        let targets: Vec<PeerId> = self
-            .peers
-            .iter()
-            .filter(|(_, p)| p.session.is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for target in targets {
-            self.export_one(target, change.prefix, &mut out.adverts);
+        // A buffer kept between calls: this runs for every route change.
+        let mut targets = std::mem::take(&mut self.targets);
+        targets.clear();
+        targets.extend(
+            self.peers
+                .iter()
+                .filter(|(_, p)| p.session.is_some())
+                .map(|(id, _)| *id),
+        );
+        for target in &targets {
+            self.export_one(*target, change.prefix, &mut out.adverts);
         }
+        self.targets = targets;
     }
 }

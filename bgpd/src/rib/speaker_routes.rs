@@ -326,7 +326,8 @@ impl Rib {
             return wanted;
         }
         let add_path = session.add_path.iter().any(|f| f.afi == afi && f.send);
-        let paths: Vec<(PeerId, u32, Arc<RibAttrs>)> = self
+        // Inline for the usual one path: this runs per prefix and target.
+        let paths: smallvec::SmallVec<[(PeerId, u32, Arc<RibAttrs>); 1]> = self
             .loc
             .selected(prefix)
             .iter()

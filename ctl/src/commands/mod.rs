@@ -5,6 +5,7 @@ pub mod get;
 pub mod ipam;
 pub mod label;
 pub mod node;
+pub mod node_detail;
 pub mod selector;
 pub mod trace;
 pub mod write;

@@ -1,8 +1,10 @@
-//! `netctl node status`: this host's BGP sessions, asked of the local bgpd over its
-//! management API (gRPC on a unix socket, `bgpd --api-socket PATH`).
+//! `netctl node status` and `netctl node soft-reset`: this host's BGP sessions, asked
+//! of (and reset through) the local bgpd's management API (gRPC on a unix socket,
+//! `bgpd --api-socket PATH`).
 //!
-//! The rendering is a pure function of the ListPeers answer, tested without a daemon;
-//! the namespace test in ctl/tests/node_status.rs runs the real binaries.
+//! The rendering is a pure function of the ListPeers answer ([`table`], [`json`],
+//! `--detail` in [`super::node_detail`]), tested without a daemon; the test in
+//! ctl/tests/node_status.rs runs the real binaries.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use bgpd::api::client::DialError;
-use bgpd::api::pb::{ListPeersRequest, ListPeersResponse};
+use bgpd::api::pb::{ListPeersRequest, ListPeersResponse, SoftResetDirection, SoftResetRequest};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::error::{CtlError, CtlResult};
@@ -31,6 +33,30 @@ pub enum NodeCommand {
         after_help = "Examples:\n  netctl node status\n  netctl node status -o json --bgpd-socket /run/terrace/bgpd.sock"
     )]
     Status(StatusArgs),
+    /// Re-apply policy to one BGP peer's routes without resetting its session: inbound
+    /// (the peer re-sends by ROUTE-REFRESH, or the stored routes go through import
+    /// policy again), outbound (our routes are sent again through export policy), or both.
+    #[command(
+        name = "soft-reset",
+        after_help = "Examples:\n  netctl node soft-reset 10.0.1.1\n  netctl node soft-reset 10.0.1.1 --in"
+    )]
+    SoftReset(SoftResetArgs),
+}
+
+/// `netctl node soft-reset` flags.
+#[derive(Debug, Args)]
+pub struct SoftResetArgs {
+    /// The peer's address, as `netctl node status` shows it.
+    pub peer: std::net::IpAddr,
+    /// Inbound only.
+    #[arg(long = "in", conflicts_with = "outbound")]
+    pub inbound: bool,
+    /// Outbound only.
+    #[arg(long = "out")]
+    pub outbound: bool,
+    /// bgpd's management API socket (bgpd --api-socket).
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_BGPD_SOCKET)]
+    pub bgpd_socket: PathBuf,
 }
 
 /// `netctl node status` flags.
@@ -42,6 +68,10 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = StatusFormat::Table)]
     pub output: StatusFormat,
+    /// Per peer: uptime, negotiated capabilities, prefixes received / accepted /
+    /// advertised, message counters and the last error (table output).
+    #[arg(long)]
+    pub detail: bool,
 }
 
 /// Output formats of `node status`.
@@ -58,23 +88,54 @@ pub async fn run(cmd: &NodeCommand) -> CtlResult<String> {
     match cmd {
         NodeCommand::Status(args) => {
             let reply = list_peers(&args.bgpd_socket).await?;
-            Ok(match args.output {
-                StatusFormat::Table => table(&reply),
-                StatusFormat::Json => json(&reply),
+            Ok(match (args.output, args.detail) {
+                (StatusFormat::Table, false) => table(&reply),
+                (StatusFormat::Table, true) => super::node_detail::detail(&reply),
+                (StatusFormat::Json, _) => json(&reply),
             })
         }
+        NodeCommand::SoftReset(args) => soft_reset(args).await,
     }
 }
 
-async fn list_peers(socket: &Path) -> CtlResult<ListPeersResponse> {
-    let mut client = bgpd::api::client::connect(socket, TIMEOUT)
+async fn client(socket: &Path) -> CtlResult<bgpd::api::client::Client> {
+    bgpd::api::client::connect(socket, TIMEOUT)
         .await
         .map_err(|e| match e {
             DialError::NoSocket(_) => CtlError::Failed(anyhow::anyhow!(
                 "{e} (start bgpd with --api-socket, or pass --bgpd-socket)"
             )),
             DialError::Connect { .. } => CtlError::Failed(e.into()),
-        })?;
+        })
+}
+
+async fn soft_reset(args: &SoftResetArgs) -> CtlResult<String> {
+    let direction = match (args.inbound, args.outbound) {
+        (true, _) => SoftResetDirection::In,
+        (_, true) => SoftResetDirection::Out,
+        _ => SoftResetDirection::Both,
+    };
+    let req = SoftResetRequest {
+        peer: args.peer.to_string(),
+        direction: direction.into(),
+    };
+    let done = client(&args.bgpd_socket)
+        .await?
+        .soft_reset(req)
+        .await
+        .map_err(|e| {
+            CtlError::Failed(anyhow::anyhow!(
+                "soft reset of {}: {}",
+                args.peer,
+                e.message()
+            ))
+        })?
+        .into_inner();
+    Ok(super::node_detail::soft_reset_summary(args.peer, &done))
+}
+
+async fn list_peers(socket: &Path) -> CtlResult<ListPeersResponse> {
+    let mut client = client(socket).await?;
     let reply = client
         .list_peers(ListPeersRequest {})
         .await
@@ -83,7 +144,7 @@ async fn list_peers(socket: &Path) -> CtlResult<ListPeersResponse> {
 }
 
 /// Type column: the kinds bgpd reports, in Calico's words.
-fn peer_type(kind: &str) -> &str {
+pub(crate) fn peer_type(kind: &str) -> &str {
     match kind {
         "node-to-node mesh" => "mesh",
         "node specific" => "node-specific",
@@ -92,7 +153,7 @@ fn peer_type(kind: &str) -> &str {
 }
 
 /// `3d4h`, `2h5m`, `7m12s`, `42s`.
-fn duration(secs: u64) -> String {
+pub(crate) fn duration(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
     match (d, h, m) {
         (0, 0, 0) => format!("{s}s"),
@@ -170,6 +231,14 @@ pub fn json(reply: &ListPeersResponse) -> String {
                 "since_seconds": p.since_seconds,
                 "prefixes_received": p.prefixes_received,
                 "prefixes_accepted": p.prefixes_accepted,
+                "prefixes_advertised": p.prefixes_advertised,
+                "uptime_seconds": p.uptime_seconds,
+                "capabilities": p.capabilities,
+                "last_error": p.last_error.as_ref().map(|e| serde_json::json!({
+                    "kind": e.kind,
+                    "text": e.text,
+                    "seconds_ago": e.seconds_ago,
+                })),
                 "name": p.name,
             })
         })
@@ -179,11 +248,11 @@ pub fn json(reply: &ListPeersResponse) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use bgpd::api::pb::Peer;
 
-    fn reply() -> ListPeersResponse {
+    pub(crate) fn reply() -> ListPeersResponse {
         let peer = |address: &str, remote_as, kind: &str, state: &str, since, rx, acc| Peer {
             address: address.into(),
             name: format!("peer-{address}"),
@@ -193,6 +262,7 @@ mod tests {
             prefixes_received: rx,
             remote_as,
             prefixes_accepted: acc,
+            ..Peer::default()
         };
         ListPeersResponse {
             peers: vec![
