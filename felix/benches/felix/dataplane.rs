@@ -19,7 +19,7 @@ use super::util::spawn_felix;
 use super::world;
 
 const POLICIES: usize = 1000;
-const ROUNDS: usize = 2;
+const ROUNDS: usize = 5;
 
 fn topology() -> Topology {
     Topology::builder()
@@ -101,7 +101,7 @@ while True:
 
 /// One measurement: throughput (Gbit/s), ping avg RTT (µs), connect median
 /// and mean (µs).
-fn measure(lab: &Lab) -> (f64, f64, f64, f64) {
+fn measure(lab: &Lab) -> Measure {
     let out = lab
         .exec("c1", &["iperf3", "-c", "10.65.1.2", "-t", "4", "-J"])
         .expect("iperf3");
@@ -139,7 +139,10 @@ fn measure(lab: &Lab) -> (f64, f64, f64, f64) {
     (gbps, avg, median, mean)
 }
 
-fn print(label: &str, m: (f64, f64, f64, f64)) {
+/// Throughput (Gbit/s), ping avg RTT (µs), connect median and mean (µs).
+type Measure = (f64, f64, f64, f64);
+
+fn print(label: &str, m: Measure) {
     println!(
         "  {label}: iperf3 {:.2} Gbit/s, ping avg {:.1} µs, TCP connect median {:.1} µs / mean {:.1} µs",
         m.0, m.1, m.2, m.3
@@ -171,15 +174,61 @@ pub fn run(rt: &tokio::runtime::Runtime) {
     .expect("ready");
     std::thread::sleep(Duration::from_millis(300));
     println!("dataplane: c1 on h1 → c2 on h2, {POLICIES} policies applied to both");
+    // What conntrack alone costs: a table that only accepts tracked flows.
+    let ct_only = "table inet ctonly {\n chain forward-ct {\n  type filter hook forward priority filter; policy accept;\n  ct state established,related accept\n }\n}\n";
+    let ct_file = lab.dir().join("ct-only.nft");
+    std::fs::write(&ct_file, ct_only).expect("ct-only table");
+    let mut runs: [Vec<Measure>; 3] = Default::default();
+    let labels = [
+        "no felix table",
+        "conntrack only (no felix)",
+        "1,000 policies",
+    ];
     for _ in 0..ROUNDS {
-        print("no felix table", measure(&lab));
+        runs[0].push(measure(&lab));
+        print(labels[0], runs[0][runs[0].len() - 1]);
+        for host in ["h1", "h2"] {
+            lab.exec(host, &["nft", "-f", ct_file.to_str().expect("utf-8")])
+                .expect("ct-only");
+        }
+        runs[1].push(measure(&lab));
+        print(labels[1], runs[1][runs[1].len() - 1]);
+        for host in ["h1", "h2"] {
+            lab.exec(host, &["nft", "delete", "table", "inet", "ctonly"])
+                .expect("ct-only removed");
+        }
         let felix = [start_felix(&lab, "h1", &db), start_felix(&lab, "h2", &db)];
-        print("1,000 policies", measure(&lab));
+        runs[2].push(measure(&lab));
+        print(labels[2], runs[2][runs[2].len() - 1]);
         drop(felix);
         for host in ["h1", "h2"] {
             lab.exec(host, &["nft", "delete", "table", "inet", "terrace"])
                 .expect("flush");
         }
     }
+    let median = |v: &[Measure], f: fn(&Measure) -> f64| {
+        let mut x: Vec<f64> = v.iter().map(f).collect();
+        x.sort_by(f64::total_cmp);
+        x[x.len() / 2]
+    };
+    println!("  medians of {ROUNDS} rounds:");
+    for (label, v) in labels.iter().zip(&runs) {
+        let m = (
+            median(v, |m| m.0),
+            median(v, |m| m.1),
+            median(v, |m| m.2),
+            median(v, |m| m.3),
+        );
+        print(label, m);
+    }
+    let gbps = |i: usize| median(&runs[i], |m| m.0);
+    let ping = |i: usize| median(&runs[i], |m| m.1);
+    println!(
+        "  1,000 policies vs none: throughput {:.2}x, ping +{:.1} µs; vs conntrack only: {:.2}x, +{:.1} µs",
+        gbps(2) / gbps(0),
+        ping(2) - ping(0),
+        gbps(2) / gbps(1),
+        ping(2) - ping(1)
+    );
     drop((iperf, accept));
 }

@@ -573,6 +573,11 @@ fn put_hooks(edit: &mut Edit, plan: &Plan) {
         ("hook-nat", nat_base, nat_rules(plan)),
     ];
     for (name, base, rules) in chains {
+        // An empty NAT chain would still hook NAT into every packet's path.
+        if name == "hook-nat" && rules.is_empty() {
+            edit.remove_chain(name);
+            continue;
+        }
         edit.put_chain(
             name,
             Chain {
