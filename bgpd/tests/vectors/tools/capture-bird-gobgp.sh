@@ -100,5 +100,6 @@ kill $DUMP; DUMP=
 sleep 1
 mkdir -p $OUT
 cp $W/session.pcap $OUT/session.pcap
-python3 $TOOLS/extract.py $W/session.pcap $OUT
+python3 $TOOLS/extract.py $W/session.pcap $OUT \
+  10.205.0.1=bird fd00:205::1=bird 10.205.0.2=gobgp fd00:205::2=gobgp
 cat $W/bird-routes.txt

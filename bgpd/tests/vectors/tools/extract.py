@@ -1,11 +1,21 @@
 # Reassemble the TCP streams of port 179 from a pcap and write one BGP message per line (hex).
-import struct, sys, collections, os
+# Usage: extract.py PCAP OUT_DIR ADDR=NAME... (each speaker's addresses, e.g. 10.205.0.1=bird);
+# writes OUT_DIR/<sender>-to-<receiver>-<ipv4|ipv6>.hex.
+#
+# Streams are kept per TCP connection (both addresses and ports): a second connection
+# between the same two speakers (a collision, a reconnect) would otherwise interleave
+# with the first by sequence number. The capture scripts arrange for one connection per
+# session, so more than one is an error rather than something to guess about.
+import collections, ipaddress, os, struct, sys
+
 pcap, outdir = sys.argv[1], sys.argv[2]
+names = dict(arg.split("=", 1) for arg in sys.argv[3:])
+if not names:
+    sys.exit("extract.py: name the speakers' addresses, e.g. 10.205.0.1=bird")
 data = open(pcap, "rb").read()
 pos = 24
-streams = collections.defaultdict(dict)  # (src, dst) -> {seq: payload}
-names = {"10.205.0.1": "bird", "fd00:205::1": "bird", "10.205.0.2": "gobgp", "fd00:205::2": "gobgp"}
-import ipaddress
+streams = collections.defaultdict(dict)  # (src, sport, dst, dport) -> {seq: payload}
+first_seq = {}
 while pos + 16 <= len(data):
     _, _, incl, _ = struct.unpack("<IIII", data[pos:pos+16]); pos += 16
     pkt = data[pos:pos+incl]; pos += incl
@@ -28,14 +38,24 @@ while pos + 16 <= len(data):
     off = (tcp[12] >> 4) * 4
     payload = tcp[off:]
     if payload:
-        streams[(src, dst)][seq] = payload
+        key = (src, sport, dst, dport)
+        first_seq.setdefault(key, seq)
+        # Offsets from the first payload octet, so a sequence number wrap sorts correctly;
+        # a retransmission overwrites the same offset.
+        streams[key][(seq - first_seq[key]) % 2**32] = payload
 os.makedirs(outdir, exist_ok=True)
-for (src, dst), segs in streams.items():
+per_pair = collections.Counter((src, dst) for src, _, dst, _ in streams)
+for pair, n in per_pair.items():
+    if n > 1:
+        sys.exit(f"extract.py: {n} TCP connections from {pair[0]} to {pair[1]}; expected one")
+for (src, _, dst, _), segs in streams.items():
     buf = b"".join(segs[s] for s in sorted(segs))
     msgs = []
     while len(buf) >= 19:
         n = struct.unpack("!H", buf[16:18])[0]
         msgs.append(buf[:n]); buf = buf[n:]
+    if buf:
+        sys.exit(f"extract.py: {len(buf)} octets of a partial message from {src} to {dst}")
     fam = "ipv6" if ":" in src else "ipv4"
     name = f"{names[src]}-to-{names[dst]}-{fam}.hex"
     with open(os.path.join(outdir, name), "w") as f:

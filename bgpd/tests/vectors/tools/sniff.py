@@ -6,6 +6,8 @@ s.bind((iface, 0))
 s.settimeout(0.2)
 f = open(out, "wb")
 f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+# The socket is bound: a non-empty file tells the capture script that recording has begun.
+f.flush()
 stop = False
 def handler(*_):
     global stop
@@ -16,9 +18,9 @@ while not stop:
         pkt, addr = s.recvfrom(65535)
     except socket.timeout:
         continue
-    if addr[2] == socket.PACKET_OUTGOING or True:
-        t = time.time()
-        f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(pkt), len(pkt)))
-        f.write(pkt)
-        f.flush()
+    # Both directions: incoming frames and the interface's own (PACKET_OUTGOING).
+    t = time.time()
+    f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(pkt), len(pkt)))
+    f.write(pkt)
+    f.flush()
 f.close()
