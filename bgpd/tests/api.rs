@@ -2,16 +2,16 @@
 //! queries by prefix and peer, reload from the file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::speaker::speaker;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use bgpd::api::pb::bgpd_client::BgpdClient;
 use bgpd::api::pb::{GetRoutesRequest, ListPeersRequest, ReloadRequest};
-use bgpd::api::{ApiService, serve};
-use bgpd::daemon::{FibMode, Options, Status, run_with};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, UnixStream};
-use tokio::sync::{mpsc, watch};
 use tonic::transport::{Channel, Endpoint, Uri};
 
 fn text(asn: u32, port: u16, peer: &str, peer_port: u16, peer_as: u32, originate: &str) -> String {
@@ -26,26 +26,6 @@ fn text(asn: u32, port: u16, peer: &str, peer_port: u16, peer_as: u32, originate
          [[peers]]\nname = \"p\"\naddress = \"{peer}\"\nport = {peer_port}\nremote_as = {peer_as}\n\
          hold_time = 9\nconnect_retry_time = 1\nkind = \"mesh\"\n"
     )
-}
-
-async fn daemon(path: PathBuf, listener: TcpListener, api: Option<PathBuf>) {
-    let config = bgpd::config::load(&path).unwrap();
-    let (ctl_tx, ctl_rx) = mpsc::channel(4);
-    let (status_tx, status_rx) = watch::channel(Status::default());
-    if let Some(sock) = api {
-        let service = ApiService::new(status_rx, ctl_tx, path);
-        tokio::spawn(async move { serve(&sock, service, std::future::pending()).await.unwrap() });
-    }
-    let opts = Options {
-        fib: FibMode::Off,
-        control: Some(ctl_rx),
-        status: Some(status_tx),
-    };
-    tokio::spawn(async move {
-        run_with(config, listener, std::future::pending(), opts)
-            .await
-            .unwrap()
-    });
 }
 
 async fn client(sock: PathBuf) -> BgpdClient<Channel> {
@@ -88,8 +68,8 @@ async fn api_lists_peers_queries_routes_and_reloads() {
     std::fs::write(&fa, text(65001, pa, "127.0.0.2", pb, 65002, "")).unwrap();
     std::fs::write(&fb, text(65002, pb, "127.0.0.1", pa, 65001, orig)).unwrap();
     let sock = dir.path().join("bgpd.sock");
-    daemon(fa.clone(), la, Some(sock.clone())).await;
-    daemon(fb, lb, None).await;
+    speaker(&fa, la, Some(sock.clone()));
+    speaker(&fb, lb, None);
     let sock2 = sock.clone();
     let mut api = poll(|| {
         let s = sock2.clone();

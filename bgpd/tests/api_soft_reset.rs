@@ -5,15 +5,15 @@
 //! becomes the last error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use bgpd::daemon::ControlMsg;
+use common::speaker::speaker;
 use std::time::Duration;
 
 use bgpd::api::pb::bgpd_client::BgpdClient;
 use bgpd::api::pb::{ListPeersRequest, Peer, ReloadRequest, SoftResetDirection, SoftResetRequest};
-use bgpd::api::{ApiService, serve};
-use bgpd::daemon::{ControlMsg, FibMode, Options, Status, run_with};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
 use tonic::transport::Channel;
 
 const A_FILE_TAIL: &str = "[[peers]]\nname = \"b\"\naddress = \"127.0.0.2\"\nremote_as = 65002\n\
@@ -39,28 +39,6 @@ fn b_config(port: u16, peer_port: u16, with_peer: bool) -> String {
         ));
     }
     s
-}
-
-/// A speaker without FIB; its API on `api` if given. Returns its control channel.
-fn speaker(file: &Path, listener: TcpListener, api: Option<PathBuf>) -> mpsc::Sender<ControlMsg> {
-    let config = bgpd::config::load(file).unwrap();
-    let (ctl_tx, ctl_rx) = mpsc::channel(4);
-    let (status_tx, status_rx) = watch::channel(Status::default());
-    if let Some(sock) = api {
-        let service = ApiService::new(status_rx, ctl_tx.clone(), file.to_path_buf());
-        tokio::spawn(async move { serve(&sock, service, std::future::pending()).await.unwrap() });
-    }
-    let opts = Options {
-        fib: FibMode::Off,
-        control: Some(ctl_rx),
-        status: Some(status_tx),
-    };
-    tokio::spawn(async move {
-        run_with(config, listener, std::future::pending(), opts)
-            .await
-            .unwrap()
-    });
-    ctl_tx
 }
 
 /// Poll `f` until it returns Some, for at most 60 s.

@@ -1,7 +1,9 @@
-//! Helpers shared by the codec tests: hex vectors and message builders.
+//! Helpers shared by bgpd's tests: hex vectors, message builders, RIB
+//! fixtures and an in-process speaker.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod rib;
+pub mod speaker;
 
 /// Decode a hex string with optional whitespace, `"ff 00"` → `[0xff, 0x00]`.
 pub fn hex(s: &str) -> Vec<u8> {
