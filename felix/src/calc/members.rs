@@ -36,6 +36,11 @@ impl Matcher {
         }
     }
 
+    /// The selector (`None` if it did not parse: it matches nothing).
+    pub fn selector(&self) -> Option<&Selector> {
+        self.selector.as_ref()
+    }
+
     /// True when the entity is in scope and its labels match;
     /// `namespace_labels` gives a namespace's labels.
     pub fn matches(&self, e: &Entity, namespace_labels: &dyn Fn(&str) -> Labels) -> bool {

@@ -10,6 +10,7 @@
 
 pub mod engine;
 pub mod entities;
+pub mod label_index;
 pub mod members;
 pub mod needs;
 pub mod plan;

@@ -9,6 +9,7 @@ use policies::eval::{Direction, EndpointKey, namespace_labels_of, policy_applies
 use super::order::PolicyOrder;
 use super::{Applicable, Changes, Engine, is_programmed, ns_lookup};
 use crate::calc::entities::{EntityRef, Labels, all_entities};
+use crate::calc::label_index::LabelIndex;
 use crate::calc::plan::{EndpointPlan, Plan, PolicyPlan, RouteSpec};
 use crate::calc::sets::Family;
 use crate::calc::world::{EndpointKind, World};
@@ -84,21 +85,27 @@ impl Engine {
                     .push(key);
             }
         }
+        let classes: Vec<((&Option<String>, &Labels), Vec<&EndpointKey>)> =
+            classes.into_iter().collect();
+        let index = LabelIndex::new(classes.iter().map(|((_, l), _)| *l));
         let ns_labels = ns_lookup(&self.namespaces);
-        let mut out = BTreeMap::new();
-        for ((ns, labels), keys) in classes {
-            let mut app = Applicable::default();
-            for (pk, policy) in &self.world.policies {
+        let mut apps = vec![Applicable::default(); classes.len()];
+        for (pk, policy) in &self.world.policies {
+            for i in index.candidates(Some(&policy.selector)) {
+                let ((ns, labels), _) = &classes[i];
                 let applies = |dir| policy_applies(policy, ns.as_deref(), labels, &ns_labels, dir);
                 if applies(Direction::Ingress) {
-                    app.ingress.insert(pk.clone());
+                    apps[i].ingress.insert(pk.clone());
                 }
                 if applies(Direction::Egress) {
-                    app.egress.insert(pk.clone());
+                    apps[i].egress.insert(pk.clone());
                 }
             }
+        }
+        let mut out = BTreeMap::new();
+        for ((_, keys), app) in classes.iter().zip(apps) {
             for key in keys {
-                out.insert(key.clone(), app.clone());
+                out.insert((*key).clone(), app.clone());
             }
         }
         out

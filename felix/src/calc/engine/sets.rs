@@ -7,6 +7,7 @@ use policies::model::{Policy, Profile};
 
 use super::{Changes, Engine, RuleOwner, ns_lookup};
 use crate::calc::entities::{Entity, EntityRef, Labels};
+use crate::calc::label_index::LabelIndex;
 use crate::calc::members::{Contribution, Dynamic, Members, elements};
 use crate::calc::needs::{SetNeed, SetSource, rules_needs};
 use crate::calc::plan::{PolicyPlan, all_pools_set, nat_pools_set};
@@ -181,33 +182,36 @@ impl Engine {
     /// Fills in every set's members at once (rebuilds): entities with the
     /// same namespace and labels are matched once per set.
     pub(super) fn fill_all_members(&mut self) {
-        let mut classes: BTreeMap<(&Option<String>, &Labels), Vec<&EntityRef>> = BTreeMap::new();
+        let mut by_labels: BTreeMap<(&Option<String>, &Labels), Vec<&EntityRef>> = BTreeMap::new();
         for (r, e) in &self.entities {
-            classes
+            by_labels
                 .entry((&e.namespace, &e.labels))
                 .or_default()
                 .push(r);
         }
+        let classes: Vec<(&Labels, Vec<&EntityRef>)> =
+            by_labels.into_iter().map(|((_, l), m)| (l, m)).collect();
+        let index = LabelIndex::new(classes.iter().map(|(l, _)| *l));
         let ns = ns_lookup(&self.namespaces);
         for (name, state) in &mut self.sets {
             let Some(dynamic) = &state.dynamic else {
                 self.plan.sets.insert(name.clone(), state.def());
                 continue;
             };
-            for members in classes.values() {
-                let Some(first) = members.first() else {
+            // Named ports depend on each endpoint's ports and addresses,
+            // selector sets only on the class (labels, namespace).
+            let candidates = match dynamic {
+                Dynamic::Selector(m, _) => index.candidates(m.selector()),
+                Dynamic::NamedPort(..) => (0..classes.len()).collect(),
+            };
+            for i in candidates {
+                let members = &classes[i].1;
+                let Some(e0) = members.first().and_then(|r| self.entities.get(*r)) else {
                     continue;
                 };
-                let Some(e0) = self.entities.get(*first) else {
-                    continue;
-                };
-                // Named ports depend on each endpoint's ports and addresses,
-                // selector sets only on the class (labels, namespace).
-                let class_matches = match dynamic {
-                    Dynamic::Selector(m, _) => m.matches(e0, &ns),
-                    Dynamic::NamedPort(..) => true,
-                };
-                if !class_matches {
+                if let Dynamic::Selector(m, _) = dynamic
+                    && !m.matches(e0, &ns)
+                {
                     continue;
                 }
                 for r in members {
