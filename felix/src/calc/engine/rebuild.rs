@@ -14,6 +14,9 @@ use crate::calc::plan::{EndpointPlan, Plan, PolicyPlan, RouteSpec};
 use crate::calc::sets::Family;
 use crate::calc::world::{EndpointKind, World};
 
+/// Endpoints that policies see alike: namespace and effective labels.
+type Class<'a> = (&'a Option<String>, &'a Labels);
+
 impl Engine {
     /// Recomputes every index and the plan from the world.
     pub(super) fn rebuild(&mut self) {
@@ -85,8 +88,7 @@ impl Engine {
                     .push(key);
             }
         }
-        let classes: Vec<((&Option<String>, &Labels), Vec<&EndpointKey>)> =
-            classes.into_iter().collect();
+        let classes: Vec<(Class<'_>, Vec<&EndpointKey>)> = classes.into_iter().collect();
         let index = LabelIndex::new(classes.iter().map(|((_, l), _)| *l));
         let ns_labels = ns_lookup(&self.namespaces);
         let mut apps = vec![Applicable::default(); classes.len()];
