@@ -28,6 +28,7 @@ mod path;
 mod peer_index;
 mod peer_policy;
 pub mod policy;
+mod queries;
 mod shards;
 mod soft_reset;
 mod speaker;

@@ -78,12 +78,4 @@ impl Rib {
             _ => Vec::new(),
         }
     }
-
-    /// Prefixes currently advertised to a peer (its Adj-RIB-Out).
-    pub fn advertised_count(&self, id: PeerId) -> usize {
-        self.peers
-            .get(&id)
-            .filter(|p| p.session.is_some())
-            .map_or(0, |p| self.told.get(p.idx).prefixes)
-    }
 }

@@ -2,10 +2,13 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 
 use super::*;
 use crate::rib::decision::select;
-use crate::rib::types::{Candidate, PeerId, PeerInfo};
+use crate::rib::fib::FibDelta;
+use crate::rib::peer_index::PeerIndex;
+use crate::rib::types::{Candidate, PeerId, PeerInfo, RibAttrs};
 use crate::wire::{AsPath, PathAttrs};
 
 fn peer_id(n: u8) -> PeerId {
