@@ -1,5 +1,5 @@
 //! What each peer should hear about a prefix, given a selection: the export rules
-//! ([`super::export`]) per selected path, cached per attribute set, with ADD-PATH
+//! ([`super::export()`]) per selected path, cached per attribute set, with ADD-PATH
 //! identifiers (RFC 7911). [`Exporter`] borrows only what exports need, so a walk over
 //! the Loc-RIB can export as it goes instead of collecting the table first.
 

@@ -1,9 +1,9 @@
 //! Routing information bases (RFC 4271 §3.2, §9): the Adj-RIBs-In and the Loc-RIB with
-//! the decision process and ECMP in one table of stored paths ([`path`], [`loc`]),
+//! the decision process and ECMP in one table of stored paths (modules `path`, `loc`),
 //! per-peer exports with export policy whose Adj-RIB-Out is derived rather than
-//! stored ([`adj_out`]), route reflection (RFC 4456), Graceful Restart stale routes
+//! stored (`adj_out`), route reflection (RFC 4456), Graceful Restart stale routes
 //! (RFC 4724) and origination. Routes name their peer by a compact number
-//! ([`peer_index`]); the per-family tables are sharded ([`shards`]).
+//! (`peer_index`); the per-family tables are sharded (`shards`).
 //!
 //! [`Rib`] is the entry point; each method returns a [`RibOutput`] (FIB deltas,
 //! advertisements per peer, sessions to close, stale timers) for the driver to apply.
