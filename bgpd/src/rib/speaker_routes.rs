@@ -165,30 +165,12 @@ impl Rib {
                         a
                     }
                 };
-                self.receive_one(
-                    id,
-                    n.prefix,
-                    n.path_id.unwrap_or(0),
-                    attrs,
-                    &mut cache,
-                    &mut out,
-                );
+                let path_id = n.path_id.unwrap_or(0);
+                self.import_one(id, n.prefix, path_id, attrs, &mut cache, &mut out);
             }
         }
         self.check_max_prefixes(id, &mut out);
         out
-    }
-
-    fn receive_one(
-        &mut self,
-        id: PeerId,
-        prefix: IpNet,
-        path_id: u32,
-        attrs: Arc<RibAttrs>,
-        cache: &mut ImportCache,
-        out: &mut RibOutput,
-    ) {
-        self.import_one(id, prefix, path_id, attrs, cache, out);
     }
 
     fn withdraw_one(&mut self, id: PeerId, prefix: IpNet, path_id: u32, out: &mut RibOutput) {
