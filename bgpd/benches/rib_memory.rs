@@ -2,8 +2,9 @@
 //!
 //! Run: `cargo bench -p bgpd --bench rib_memory`. One eBGP peer sends 1,000,000 IPv4
 //! /32 routes in full-size UPDATEs carrying 4 distinct attribute sets; the routes land in
-//! its Adj-RIB-In and the Loc-RIB and are exported to one iBGP peer's Adj-RIB-Out.
-//! VmRSS is read from /proc/self/status before and after.
+//! the Loc-RIB (which holds the Adj-RIB-In too) and are exported to one iBGP peer (whose
+//! Adj-RIB-Out is derived, not stored). VmRSS is read from /proc/self/status before and
+//! after.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -114,7 +115,7 @@ fn main() {
         adverts
     );
     println!(
-        "rib_memory: VmRSS {} MiB -> {} MiB (+{} MiB, {} bytes/route incl. Adj-RIB-In, Loc-RIB, one Adj-RIB-Out)",
+        "rib_memory: VmRSS {} MiB -> {} MiB (+{} MiB, {} bytes/route, Adj-RIB-In and Loc-RIB, one peer exported to)",
         before / 1024,
         after / 1024,
         delta_bytes / (1024 * 1024),

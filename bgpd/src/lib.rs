@@ -10,7 +10,8 @@
 //! - [`metrics`]*: Prometheus metrics and readiness for the binary.
 //! - [`wire`]: message codec (netgauze-bgp-pkt underneath) and RFC 7606 error handling.
 //! - [`fsm`]: the session state machine (RFC 4271 §8), OPEN negotiation, collisions.
-//! - [`rib`]: Adj-RIB-In, Loc-RIB and decision process, Adj-RIB-Out, policy, FIB deltas.
+//! - [`rib`]: Adj-RIBs-In and Loc-RIB in one table of stored paths, decision process,
+//!   exports with a derived Adj-RIB-Out, policy, FIB deltas.
 //! - [`session`]: FSM plus stream framing, what the shell drives per TCP connection.
 //!
 //! # Driving the core

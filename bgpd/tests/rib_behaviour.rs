@@ -98,6 +98,39 @@ fn route_reflector_follows_rfc4456_client_rules() {
 }
 
 #[test]
+fn a_peer_made_route_reflector_client_has_its_routes_reflected_at_once() {
+    let cluster = Ipv4Addr::new(10, 0, 0, 100);
+    let mut r = rib(Some(cluster));
+    r.apply_update(A, &announce(&["10.65.6.0/26"], "10.0.0.2", &[], |_| {}));
+    assert!(
+        r.advertised(B, &net("10.65.6.0/26")).is_none(),
+        "non-client to non-client: not reflected"
+    );
+    let mut client = common::rib::policy(A, 65001);
+    client.rr_client = true;
+    let out = r.set_policy(A, client);
+    assert_eq!(
+        announced_to(&out, B).len(),
+        1,
+        "the new export of A's route goes out with the policy change: {out:?}"
+    );
+    let to_b = r
+        .advertised(B, &net("10.65.6.0/26"))
+        .expect("reflected now");
+    assert_eq!(to_b.path.originator_id, Some(Ipv4Addr::new(10, 0, 0, 2)));
+    // And back: B is told to forget it.
+    let out = r.set_policy(A, common::rib::policy(A, 65001));
+    assert!(out.adverts.contains(&(
+        B,
+        Advert::Withdraw {
+            prefix: net("10.65.6.0/26"),
+            path_id: 0
+        }
+    )));
+    assert_eq!(r.advertised_count(B), 0);
+}
+
+#[test]
 fn reflected_route_coming_back_with_our_cluster_id_is_rejected() {
     let cluster = Ipv4Addr::new(10, 0, 0, 100);
     let mut r = rib(Some(cluster));

@@ -139,6 +139,32 @@ fn outbound_soft_reset_sends_the_whole_table_again_then_end_of_rib() {
 }
 
 #[test]
+fn route_refresh_sends_that_familys_table_again_then_end_of_rib() {
+    // RFC 2918 §4: the Adj-RIB-Out is re-advertised, not just End-of-RIB.
+    let mut r = rib(None);
+    r.apply_update(
+        TOR,
+        &announce(
+            &["10.65.1.0/26", "10.65.2.0/26"],
+            "192.0.2.1",
+            &[65100],
+            |_| {},
+        ),
+    );
+    let out = r.route_refresh(A, Afi::Ipv4);
+    assert_eq!(announced(&out, A), ["10.65.1.0/26", "10.65.2.0/26"]);
+    assert_eq!(
+        out.adverts.last(),
+        Some(&(A, Advert::EndOfRib(Afi::Ipv4))),
+        "one End-of-RIB, for the family asked"
+    );
+    assert!(out.adverts.iter().all(|(p, _)| *p == A));
+    assert_eq!(r.advertised_count(A), 2, "what it was told did not change");
+    let v6 = r.route_refresh(A, Afi::Ipv6);
+    assert_eq!(v6.adverts, vec![(A, Advert::EndOfRib(Afi::Ipv6))]);
+}
+
+#[test]
 fn outbound_soft_reset_of_a_peer_that_is_down_does_nothing() {
     let mut r = rib(None);
     r.peer_down(A, false);

@@ -320,7 +320,7 @@ impl Core {
     fn routes(&self, prefix: Option<ipnet::IpNet>, peer: Option<IpAddr>) -> Vec<super::RouteInfo> {
         let mut out = Vec::new();
         for (p, selected) in self.rib.best_routes() {
-            if prefix.is_some_and(|want| want != *p) {
+            if prefix.is_some_and(|want| want != p) {
                 continue;
             }
             for (i, c) in selected.iter().enumerate() {
@@ -328,7 +328,7 @@ impl Core {
                     continue;
                 }
                 out.push(super::RouteInfo {
-                    prefix: *p,
+                    prefix: p,
                     peer: c.peer.0,
                     next_hop: c.attrs.next_hop,
                     as_path: c.attrs.path.as_path.asns().collect(),

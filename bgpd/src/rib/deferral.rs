@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use super::fib::FibDelta;
-use super::loc::fib_next_hops;
+use super::loc::{fib_next_hops, selection_of};
 use super::speaker::{Rib, RibOutput};
 use super::types::PeerId;
 use crate::wire::Afi;
@@ -27,6 +27,9 @@ impl Rib {
     pub fn start_deferral(&mut self) {
         self.deferral.active = true;
         self.deferral.pending.clear();
+        // Nothing is told while deferring, so nobody keeps what it was told in step
+        // with the table; everyone gets the whole table when the results are released.
+        self.told.reset_all();
     }
 
     /// True while best-path results are being held back.
@@ -66,12 +69,9 @@ impl Rib {
         self.deferral.pending.clear();
         // The kernel shell reconciles: an Add for a prefix it already has is a replace.
         for (prefix, selected) in self.loc.best_routes() {
-            let next_hops = fib_next_hops(selected);
+            let next_hops = fib_next_hops(&selection_of(selected));
             if !next_hops.is_empty() {
-                out.fib.push(FibDelta::Add {
-                    prefix: *prefix,
-                    next_hops,
-                });
+                out.fib.push(FibDelta::Add { prefix, next_hops });
             }
         }
         let established: Vec<PeerId> = self
@@ -81,7 +81,7 @@ impl Rib {
             .map(|(id, _)| *id)
             .collect();
         for id in established {
-            self.full_export(id, None, &mut out);
+            self.full_export(id, &mut out);
         }
         out
     }

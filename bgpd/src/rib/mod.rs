@@ -1,6 +1,9 @@
-//! Routing information bases (RFC 4271 §3.2, §9): Adj-RIB-In per peer, the Loc-RIB with
-//! the decision process and ECMP, Adj-RIB-Out per peer with export policy, route
-//! reflection (RFC 4456), Graceful Restart stale routes (RFC 4724) and origination.
+//! Routing information bases (RFC 4271 §3.2, §9): the Adj-RIBs-In and the Loc-RIB with
+//! the decision process and ECMP in one table of stored paths (modules `path`, `loc`),
+//! per-peer exports with export policy whose Adj-RIB-Out is derived rather than
+//! stored (`adj_out`), route reflection (RFC 4456), Graceful Restart stale routes
+//! (RFC 4724) and origination. Routes name their peer by a compact number
+//! (`peer_index`); the per-family tables are sharded (`shards`).
 //!
 //! [`Rib`] is the entry point; each method returns a [`RibOutput`] (FIB deltas,
 //! advertisements per peer, sessions to close, stale timers) for the driver to apply.
@@ -9,32 +12,35 @@
 //! After our own restart, [`Rib::start_deferral`] holds results back until the peers'
 //! End-of-RIB (RFC 4724 §4.1). Attribute sets are interned ([`intern`]) so routes share them.
 
-mod adj_in;
 mod adj_out;
 mod advert;
 pub mod decision;
 mod deferral;
 mod export;
+mod exports;
 mod fib;
 mod import;
 pub mod intern;
 mod loc;
 pub mod nexthop;
 mod origination;
+mod path;
+mod peer_index;
 mod peer_policy;
 pub mod policy;
+mod queries;
+mod shards;
 mod soft_reset;
 mod speaker;
 mod speaker_routes;
+mod table_export;
 mod types;
 
-pub use adj_in::AdjRibIn;
-pub use adj_out::{AdjRibOut, OutPaths};
+pub use adj_out::OutPaths;
 pub use advert::{Advert, pack};
 pub use export::export;
 pub use fib::FibDelta;
 pub use import::{ImportReject, import};
-pub use loc::{BestChange, LocRib};
 pub use nexthop::{Gateway, KernelRoute, NextHopTable, Resolved};
 pub use origination::originated;
 pub use peer_policy::{NextHopMode, PeerPolicy, RibConfig};

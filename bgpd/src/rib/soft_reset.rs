@@ -1,8 +1,8 @@
 //! Soft reconfiguration without resetting sessions: re-running import policy over a
-//! peer's Adj-RIB-In, re-sending its Adj-RIB-Out through export policy, and swapping a
-//! peer's filters in place (a configuration reload that only changed filters).
+//! peer's Adj-RIB-In (the paths it sent, as received), re-sending its Adj-RIB-Out
+//! through export policy, and swapping a peer's filters in place (a configuration
+//! reload that only changed filters).
 
-use super::advert::Advert;
 use super::policy::Filter;
 use super::speaker::{Rib, RibOutput};
 use super::types::PeerId;
@@ -16,12 +16,16 @@ impl Rib {
         let Some(peer) = self.peers.get_mut(&id) else {
             return out;
         };
+        let old = peer.policy.clone();
         peer.policy.import = import;
         peer.policy.export = export;
-        self.export_cache.retain(|key, _| key.0 != id);
+        let idx = peer.idx;
+        self.export_cache.retain(|key, _| key.0 != idx);
+        // Only differences are sent, then End-of-RIB: first what the new export filter
+        // changes, then what the new import filter does to the selection.
+        self.reexport_target(id, &old, &mut out);
         self.soft_reset_in(id, &mut out);
-        // Only differences are sent (then End-of-RIB): the Adj-RIB-Out is kept.
-        self.full_export(id, None, &mut out);
+        self.end_of_rib(id, None, &mut out);
         out.fib = super::fib::coalesce(std::mem::take(&mut out.fib));
         out
     }
@@ -41,41 +45,23 @@ impl Rib {
         n
     }
 
-    /// Outbound soft reset: forget what the peer has been told and send the whole table
-    /// through its export policy again (announcements, then withdrawals of what export
-    /// now refuses, then End-of-RIB). Returns the output and how many prefixes were
-    /// announced; nothing if the session is down.
+    /// Outbound soft reset: send the whole table through the peer's export policy
+    /// again, then End-of-RIB. Returns the output and how many prefixes were announced;
+    /// nothing if the session is down.
     pub fn soft_reset_outbound(&mut self, id: PeerId) -> (RibOutput, usize) {
         let mut out = RibOutput::default();
-        if !self.peer_established(id) {
-            return (out, 0);
-        }
-        self.export_cache.retain(|key, _| key.0 != id);
-        let Some(peer) = self.peers.get_mut(&id) else {
+        let Some(idx) = self
+            .peers
+            .get(&id)
+            .filter(|p| p.session.is_some())
+            .map(|p| p.idx)
+        else {
             return (out, 0);
         };
-        let told = peer.adj_out.drain();
-        self.full_export(id, None, &mut out);
-        let announced = out
-            .adverts
-            .iter()
-            .filter(|(_, a)| matches!(a, Advert::Announce { .. }))
-            .count();
-        let Some(peer) = self.peers.get(&id) else {
-            return (out, announced);
-        };
-        // Withdrawals go before the End-of-RIB markers `full_export` appended.
-        let eors = out
-            .adverts
-            .split_off(out.adverts.len().saturating_sub(self.families(id).len()));
-        for (prefix, ids) in told {
-            for path_id in ids {
-                if !peer.adj_out.has(&prefix, path_id) {
-                    out.adverts.push((id, Advert::Withdraw { prefix, path_id }));
-                }
-            }
-        }
-        out.adverts.extend(eors);
+        // What it was told is what export makes of the table now (see `adj_out`), so
+        // there is nothing it was told that export now refuses.
+        self.export_cache.retain(|key, _| key.0 != idx);
+        let announced = self.announce_again(id, None, &mut out);
         (out, announced)
     }
 
@@ -91,10 +77,5 @@ impl Rib {
             Some(s) if s.route_refresh => s.families.clone(),
             _ => Vec::new(),
         }
-    }
-
-    /// Prefixes currently advertised to a peer (its Adj-RIB-Out).
-    pub fn advertised_count(&self, id: PeerId) -> usize {
-        self.peers.get(&id).map_or(0, |p| p.adj_out.len())
     }
 }

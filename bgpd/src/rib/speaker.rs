@@ -1,19 +1,23 @@
-//! The RIB as one value: peers, Adj-RIBs-In, Loc-RIB, Adj-RIBs-Out and origination.
-//! Every method is pure state transition and returns a [`RibOutput`] for the driver.
+//! The RIB as one value: peers, the Loc-RIB with the Adj-RIBs-In folded in, what each
+//! peer has been told (derived, [`super::adj_out`]) and origination. Every method is
+//! pure state transition and returns a [`RibOutput`] for the driver.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::adj_in::AdjRibIn;
+use super::adj_out::ToldTable;
 use super::advert::Advert;
 use super::fib::FibDelta;
 use super::intern::Interner;
-use super::loc::{BestChange, LocRib};
+use super::loc::{BestChange, Decide, LocRib};
 use super::nexthop::NextHopTable;
+use super::path::StoredPath;
+use super::peer_index::{PeerIdx, PeerIndex};
 use super::peer_policy::{PeerPolicy, RibConfig};
-use super::types::{Candidate, FastMap, PeerId, PeerInfo, RibAttrs};
+use super::types::{FastMap, PeerId, PeerInfo, RibAttrs};
 use crate::fsm::NegotiatedSession;
 use crate::wire::{Afi, Notification, PathAttrs};
 
@@ -50,10 +54,10 @@ pub struct RibOutput {
 /// One configured peer.
 #[derive(Debug)]
 pub(super) struct Peer {
+    /// Its number in the per-route records.
+    pub idx: PeerIdx,
     pub policy: PeerPolicy,
     pub session: Option<NegotiatedSession>,
-    pub adj_in: AdjRibIn,
-    pub adj_out: super::adj_out::AdjRibOut,
 }
 
 /// The routing information bases of the speaker.
@@ -61,16 +65,20 @@ pub(super) struct Peer {
 pub struct Rib {
     pub(super) config: RibConfig,
     pub(super) peers: FastMap<PeerId, Peer>,
-    /// Decision-process view of peers that have routes in the Loc-RIB (incl. LOCAL).
-    pub(super) infos: FastMap<PeerId, PeerInfo>,
+    /// Peer numbers, with the decision-process view of every peer whose session came
+    /// up (and of LOCAL).
+    pub(super) index: PeerIndex,
+    /// Every stored path: Adj-RIBs-In and Loc-RIB in one table.
     pub(super) loc: LocRib,
+    /// What each peer has been told, as far as it is stored ([`super::adj_out`]).
+    pub(super) told: ToldTable,
     pub(super) interner: Interner,
     pub(super) originated: Vec<IpNet>,
     /// Export results per (target, source, attribute set address, family); cleared when
     /// policies or sessions change and before garbage collection.
     pub(super) export_cache: FastMap<ExportKey, (Arc<RibAttrs>, Option<Arc<RibAttrs>>)>,
     /// Interior cost to next hops, for decision step (e) (RFC 4271 §9.1.2.2).
-    pub(super) igp_costs: HashMap<std::net::IpAddr, u32>,
+    pub(super) igp_costs: HashMap<IpAddr, u32>,
     /// ADD-PATH identifiers we send, per (source peer, received path id) (RFC 7911).
     pub(super) path_ids: FastMap<(PeerId, u32), u32>,
     /// Graceful Restart selection deferral after our own restart (RFC 4724 §4.1).
@@ -78,29 +86,26 @@ pub struct Rib {
     /// Routes that resolve next hops (RFC 4271 §9.1.2); `None`: all are resolvable.
     pub(super) next_hops: Option<Arc<NextHopTable>>,
     /// Scratch list of established peers for [`Rib::propagate`].
-    targets: Vec<PeerId>,
+    targets: Vec<(PeerId, PeerIdx)>,
 }
 
-fn resolvable(table: Option<&NextHopTable>, next_hop: std::net::IpAddr) -> bool {
+fn resolvable(table: Option<&NextHopTable>, next_hop: IpAddr) -> bool {
     table.is_none_or(|t| t.resolve(next_hop).is_some())
 }
 
-/// Key of the export cache.
-pub(super) type ExportKey = (PeerId, PeerId, usize, crate::wire::Afi);
+/// Key of the export cache: target, source, attribute set address, family.
+pub(super) type ExportKey = (PeerIdx, PeerIdx, usize, Afi);
 
 impl Rib {
     /// An empty RIB.
     pub fn new(config: RibConfig) -> Rib {
-        let mut infos = FastMap::default();
-        infos.insert(
-            PeerId::LOCAL,
-            PeerInfo::local(config.router_id, config.local_as),
-        );
+        let index = PeerIndex::new(PeerInfo::local(config.router_id, config.local_as));
         Rib {
             config,
             peers: FastMap::default(),
-            infos,
+            index,
             loc: LocRib::default(),
+            told: ToldTable::default(),
             interner: Interner::default(),
             originated: Vec::new(),
             export_cache: FastMap::default(),
@@ -112,13 +117,22 @@ impl Rib {
         }
     }
 
-    /// Configure a peer (its session is down until `peer_up`).
+    /// Configure a peer (its session is down until `peer_up`). A peer configured
+    /// already only gets the new policy; [`Rib::set_policy`] also applies it.
     pub fn add_peer(&mut self, id: PeerId, policy: PeerPolicy) {
+        if let Some(peer) = self.peers.get_mut(&id) {
+            peer.policy = policy;
+            return;
+        }
+        let Some(idx) = self.index.assign(id) else {
+            // Per-route records hold a 16-bit peer number.
+            tracing::error!(peer = %id.0, "more than 65,535 peers; this one is ignored");
+            return;
+        };
         let peer = Peer {
+            idx,
             policy,
             session: None,
-            adj_in: AdjRibIn::default(),
-            adj_out: super::adj_out::AdjRibOut::default(),
         };
         self.peers.insert(id, peer);
     }
@@ -126,8 +140,11 @@ impl Rib {
     /// Remove a peer and all its routes.
     pub fn remove_peer(&mut self, id: PeerId) -> RibOutput {
         let mut out = self.peer_down(id, false);
-        self.peers.remove(&id);
-        self.infos.remove(&id);
+        if let Some(peer) = self.peers.remove(&id) {
+            self.loc.forget_peer(peer.idx);
+            *self.told.get_mut(peer.idx) = Default::default();
+            self.index.release(id);
+        }
         out.timers.push(StaleTimer::Stop { peer: id });
         out
     }
@@ -138,26 +155,36 @@ impl Rib {
         let Some(peer) = self.peers.get_mut(&id) else {
             return out;
         };
-        peer.policy = policy;
+        let old_policy = std::mem::replace(&mut peer.policy, policy);
+        let (idx, rr_client, ebgp) = (peer.idx, peer.policy.rr_client, peer.policy.is_ebgp());
         self.export_cache.clear();
-        if let Some(info) = self.infos.get_mut(&id) {
-            info.rr_client = peer.policy.rr_client;
-            info.ebgp = peer.policy.is_ebgp();
+        if let Some(old) = self.index.info(idx).copied() {
+            let info = PeerInfo {
+                rr_client,
+                ebgp,
+                ..old
+            };
+            if info != old {
+                self.index.set_info(idx, info);
+                self.reexport_source(idx, &old, &mut out);
+            }
         }
+        // Export first, from what it was told under the old policy, then import: the
+        // changes import makes are told under the new one.
+        self.reexport_target(id, &old_policy, &mut out);
         self.reimport(id, &mut out);
-        self.full_export(id, None, &mut out);
+        self.end_of_rib(id, None, &mut out);
         out
     }
 
     /// Set the interior cost to each next hop (decision step (e), RFC 4271 §9.1.2.2) and
-    /// re-run the decision for every route. Next hops not listed cost nothing.
-    pub fn set_igp_costs(&mut self, costs: HashMap<std::net::IpAddr, u32>) -> RibOutput {
+    /// re-run the decision where it can matter. Next hops not listed cost nothing.
+    pub fn set_igp_costs(&mut self, costs: HashMap<IpAddr, u32>) -> RibOutput {
         self.igp_costs = costs;
         let mut out = RibOutput::default();
-        let mut ids: Vec<PeerId> = self.peers.keys().copied().collect();
-        ids.sort();
-        for id in ids {
-            self.reimport(id, &mut out);
+        for prefix in self.loc.contested() {
+            let change = self.reselect_prefix(prefix);
+            self.propagate(change, &mut out);
         }
         out.fib = super::fib::coalesce(std::mem::take(&mut out.fib));
         out
@@ -170,27 +197,24 @@ impl Rib {
     pub fn set_next_hop_table(&mut self, table: Option<Arc<NextHopTable>>) -> RibOutput {
         let old = std::mem::replace(&mut self.next_hops, table);
         let mut out = RibOutput::default();
-        let mut flipped: HashMap<std::net::IpAddr, bool> = HashMap::new();
-        let mut changed: Vec<(PeerId, IpNet, u32, Arc<RibAttrs>)> = Vec::new();
-        let mut ids: Vec<PeerId> = self.peers.keys().copied().collect();
-        ids.sort();
-        for id in ids {
-            let Some(peer) = self.peers.get(&id) else {
+        let mut flipped: HashMap<IpAddr, bool> = HashMap::new();
+        let mut changed: Vec<(PeerIdx, IpNet, u32)> = Vec::new();
+        for (prefix, path) in self.loc.all_paths() {
+            if path.peer == PeerIdx::LOCAL {
                 continue;
-            };
-            for ((prefix, path_id), attrs) in peer.adj_in.iter() {
-                let nh = attrs.next_hop;
-                let differs = *flipped.entry(nh).or_insert_with(|| {
-                    resolvable(old.as_deref(), nh) != resolvable(self.next_hops.as_deref(), nh)
-                });
-                if differs {
-                    changed.push((id, *prefix, *path_id, Arc::clone(attrs)));
-                }
+            }
+            let nh = path.received.next_hop;
+            let differs = *flipped.entry(nh).or_insert_with(|| {
+                resolvable(old.as_deref(), nh) != resolvable(self.next_hops.as_deref(), nh)
+            });
+            if differs {
+                changed.push((path.peer, prefix, path.path_id));
             }
         }
-        let mut cache = super::speaker_routes::ImportCache::default();
-        for (id, prefix, path_id, attrs) in changed {
-            self.import_one(id, prefix, path_id, &attrs, &mut cache, &mut out);
+        changed.sort_unstable_by_key(|(peer, _, _)| self.index.id(*peer));
+        let mut cache = super::speaker_routes::ImportCache::again();
+        for (idx, prefix, path_id) in changed {
+            self.reimport_one(idx, prefix, path_id, &mut cache, &mut out);
         }
         out.fib = super::fib::coalesce(std::mem::take(&mut out.fib));
         out
@@ -202,76 +226,80 @@ impl Rib {
     }
 
     /// Whether a next hop takes part in the decision process.
-    pub(super) fn next_hop_resolvable(&self, next_hop: std::net::IpAddr) -> bool {
+    pub(super) fn next_hop_resolvable(&self, next_hop: IpAddr) -> bool {
         resolvable(self.next_hops.as_deref(), next_hop)
     }
 
-    /// Run import again for everything a peer sent (policy or cost change).
+    /// Run import again for everything a peer sent (policy change, soft reset).
     pub(super) fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
-        let Some(peer) = self.peers.get(&id) else {
+        let Some(idx) = self.peers.get(&id).map(|p| p.idx) else {
             return;
         };
-        let received: Vec<((IpNet, u32), Arc<RibAttrs>)> = peer
-            .adj_in
-            .iter()
-            .map(|(k, attrs)| (*k, Arc::clone(attrs)))
-            .collect();
-        let mut cache = super::speaker_routes::ImportCache::default();
-        for ((prefix, path_id), attrs) in received {
-            self.import_one(id, prefix, path_id, &attrs, &mut cache, out);
+        let mut cache = super::speaker_routes::ImportCache::again();
+        for (prefix, path_id) in self.loc.paths_of(idx, None, false) {
+            self.reimport_one(idx, prefix, path_id, &mut cache, out);
         }
     }
 
-    /// Our configuration.
-    pub fn config(&self) -> &RibConfig {
-        &self.config
+    /// Run import again for one stored path (a re-import keeps its stale mark).
+    fn reimport_one(
+        &mut self,
+        idx: PeerIdx,
+        prefix: IpNet,
+        path_id: u32,
+        cache: &mut super::speaker_routes::ImportCache,
+        out: &mut RibOutput,
+    ) {
+        let Some(id) = self.index.id(idx) else {
+            return;
+        };
+        let Some(received) = self
+            .loc
+            .path(&prefix, idx, path_id)
+            .map(|p| Arc::clone(&p.received))
+        else {
+            return;
+        };
+        self.import_one(id, prefix, path_id, received, cache, out);
     }
 
-    /// The selected paths for a prefix, best first.
-    pub fn selected(&self, prefix: &IpNet) -> &[Candidate] {
-        self.loc.selected(prefix)
+    /// Store a path in the Loc-RIB, deciding again.
+    pub(super) fn store_path(
+        &mut self,
+        prefix: IpNet,
+        path: StoredPath,
+        clear_stale: bool,
+    ) -> Option<BestChange> {
+        let ctx = Decide {
+            peers: &self.index,
+            max_paths: self.config.max_paths,
+            igp_costs: &self.igp_costs,
+        };
+        self.loc.store(prefix, path, clear_stale, &ctx)
     }
 
-    /// Every prefix with its selected paths (best first), for queries.
-    pub fn best_routes(&self) -> impl Iterator<Item = (&IpNet, &[Candidate])> {
-        self.loc.best_routes()
+    /// Remove a path from the Loc-RIB, deciding again.
+    pub(super) fn remove_path(
+        &mut self,
+        prefix: IpNet,
+        peer: PeerIdx,
+        path_id: u32,
+    ) -> Option<BestChange> {
+        let ctx = Decide {
+            peers: &self.index,
+            max_paths: self.config.max_paths,
+            igp_costs: &self.igp_costs,
+        };
+        self.loc.remove(prefix, peer, path_id, &ctx)
     }
 
-    /// Number of prefixes in the Loc-RIB.
-    pub fn loc_rib_len(&self) -> usize {
-        self.loc.len()
-    }
-
-    /// Routes received from a peer (its max-prefix count).
-    pub fn received_count(&self, id: PeerId) -> usize {
-        self.peers.get(&id).map_or(0, |p| p.adj_in.len())
-    }
-
-    /// Routes from a peer in the Loc-RIB: accepted by import policy, next hop resolvable.
-    pub fn accepted_count(&self, id: PeerId) -> usize {
-        self.loc.candidates_from(id)
-    }
-
-    /// What we currently advertise to a peer.
-    pub fn advertised(&self, id: PeerId, prefix: &IpNet) -> Option<&RibAttrs> {
-        let paths = self.peers.get(&id)?.adj_out.paths(prefix);
-        paths.into_iter().next().map(|(_, a)| a.as_ref())
-    }
-
-    /// Every path we advertise to a peer for a prefix, with its ADD-PATH identifier.
-    pub fn advertised_paths(&self, id: PeerId, prefix: &IpNet) -> Vec<(u32, &RibAttrs)> {
-        self.peers
-            .get(&id)
-            .map(|p| {
-                let paths = p.adj_out.paths(prefix);
-                paths.into_iter().map(|(i, a)| (i, a.as_ref())).collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Distinct interned attribute sets (memory diagnostics).
-    pub fn interned_sets(&self) -> usize {
-        self.interner.len()
+    fn reselect_prefix(&mut self, prefix: IpNet) -> Option<BestChange> {
+        let ctx = Decide {
+            peers: &self.index,
+            max_paths: self.config.max_paths,
+            igp_costs: &self.igp_costs,
+        };
+        self.loc.reselect(prefix, &ctx)
     }
 
     /// Set the prefixes we originate (see [`super::originated`]); withdraws the ones
@@ -296,9 +324,7 @@ impl Rib {
             .copied()
             .collect();
         for p in removed {
-            let change = self
-                .loc
-                .remove(p, PeerId::LOCAL, 0, &self.infos, self.config.max_paths);
+            let change = self.remove_path(p, PeerIdx::LOCAL, 0);
             self.propagate(change, &mut out);
         }
         for (p, path) in routes {
@@ -309,13 +335,8 @@ impl Rib {
                 },
                 next_hop: PeerId::LOCAL.0,
             });
-            let cand = Candidate {
-                peer: PeerId::LOCAL,
-                path_id: 0,
-                attrs,
-                igp_cost: None,
-            };
-            let change = self.loc.upsert(p, cand, &self.infos, self.config.max_paths);
+            let path = StoredPath::new(PeerIdx::LOCAL, 0, Arc::clone(&attrs), Some(attrs), true);
+            let change = self.store_path(p, path, true);
             self.propagate(change, &mut out);
         }
         self.originated = prefixes;
@@ -331,30 +352,36 @@ impl Rib {
             .unwrap_or_default()
     }
 
-    /// Record a Loc-RIB change: FIB delta and exports to every established peer.
+    /// Record a Loc-RIB change: FIB delta and what it changes for every established
+    /// peer that has been sent the table.
     pub(super) fn propagate(&mut self, change: Option<BestChange>, out: &mut RibOutput) {
-        let Some(change) = change else {
+        let Some(mut change) = change else {
             return;
         };
         if self.deferral.active {
             // Held back until End-of-RIB from every peer (see `deferral`).
             return;
         }
-        if let Some(fib) = change.fib {
+        if let Some(fib) = change.fib.take() {
             out.fib.push(fib);
         }
         // A buffer kept between calls: this runs for every route change.
         let mut targets = std::mem::take(&mut self.targets);
         targets.clear();
-        targets.extend(
-            self.peers
-                .iter()
-                .filter(|(_, p)| p.session.is_some())
-                .map(|(id, _)| *id),
-        );
-        for target in &targets {
-            self.export_one(*target, change.prefix, &mut out.adverts);
+        targets.extend(self.synced_targets());
+        let (_, mut ex, told) = self.split();
+        for (target, idx) in &targets {
+            let c = ex.tell(*target, &change, &mut out.adverts);
+            told.get_mut(*idx).count(c);
         }
         self.targets = targets;
+    }
+
+    /// Peers whose session is up and that have been sent the table.
+    pub(super) fn synced_targets(&self) -> impl Iterator<Item = (PeerId, PeerIdx)> + '_ {
+        self.peers
+            .iter()
+            .filter(|(_, p)| p.session.is_some() && self.told.get(p.idx).synced)
+            .map(|(id, p)| (*id, p.idx))
     }
 }
