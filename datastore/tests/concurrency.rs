@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
 use datastore::StoreError;
@@ -15,6 +15,8 @@ const URL_ENV: &str = "TERRACE_DS_CAS_CHILD_URL";
 const KEY: &str = "/terrace/v1/counter/shared";
 const PROCESSES: u64 = 8;
 const INCREMENTS: u64 = 100;
+/// Rounds of eight processes opening one fresh file (the race fails about one open in 300).
+const FRESH_FILE_ROUNDS: usize = 100;
 
 /// The child: `INCREMENTS` successful CAS increments of `KEY`, retrying conflicts.
 #[test]
@@ -42,22 +44,25 @@ fn cas_increment_child() {
     });
 }
 
-fn spawn_child(url: &str) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "cas_increment_child",
-            "--exact",
-            "--ignored",
-            "--test-threads=1",
-        ])
-        .env(URL_ENV, url)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("re-run the test binary as a child")
+/// The child of the fresh-file test: opening the store is its whole job.
+#[test]
+#[ignore = "run as a child process by the fresh-file test below"]
+fn open_child() {
+    common::as_child(URL_ENV, |_store| async {});
 }
 
-async fn eight_processes_increment_exactly(backend: common::Backend) {
-    let mut children: Vec<Child> = (0..PROCESSES).map(|_| spawn_child(backend.url())).collect();
+fn spawn_children(test: &str, url: &str) -> Vec<Child> {
+    (0..PROCESSES)
+        .map(|_| {
+            common::child_test(test, URL_ENV, url)
+                .spawn()
+                .expect("re-run the test binary as a child")
+        })
+        .collect()
+}
+
+/// Waits for every child (killing them all past a generous deadline).
+async fn wait_all(mut children: Vec<Child>) -> Vec<ExitStatus> {
     let deadline = Instant::now() + Duration::from_secs(300);
     let mut statuses = Vec::new();
     while let Some(mut child) = children.pop() {
@@ -71,9 +76,14 @@ async fn eight_processes_increment_exactly(backend: common::Backend) {
                 children.iter_mut().for_each(|c| drop(c.kill()));
                 panic!("children did not finish in time");
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+    statuses
+}
+
+async fn eight_processes_increment_exactly(backend: common::Backend) {
+    let statuses = wait_all(spawn_children("cas_increment_child", backend.url())).await;
     assert!(
         statuses.iter().all(|s| s.success()),
         "a child failed: {statuses:?}"
@@ -99,4 +109,18 @@ async fn eight_processes_cas_increment_exactly_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_cas_increment_exactly_on_etcd() {
     eight_processes_increment_exactly(common::Backend::etcd()).await;
+}
+
+/// felix, confd and the CNI plugin may all open a store that does not exist yet at boot: every
+/// one of them must get it (the switch to WAL mode used to fail some with "database is locked").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_processes_opening_a_fresh_file_at_once_all_succeed() {
+    for round in 0..FRESH_FILE_ROUNDS {
+        let backend = common::Backend::sqlite();
+        let statuses = wait_all(spawn_children("open_child", backend.url())).await;
+        assert!(
+            statuses.iter().all(|s| s.success()),
+            "round {round}: a child failed to open the fresh store: {statuses:?}"
+        );
+    }
 }

@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use datastore::StoreError;
@@ -67,10 +66,7 @@ async fn watchers_see_writes_made_by_another_process() {
     let status = tokio::task::spawn_blocking({
         let url = backend.url().to_owned();
         move || {
-            Command::new(std::env::current_exe().unwrap())
-                .args(["sqlite_writer_child", "--exact", "--ignored"])
-                .env(WRITER_ENV, url)
-                .stdout(Stdio::null())
+            common::child_test("sqlite_writer_child", WRITER_ENV, &url)
                 .status()
                 .unwrap()
         }
@@ -182,10 +178,7 @@ async fn a_writer_killed_mid_stream_leaves_a_consistent_store() {
     let store = backend.open().await;
     let mut watch = store.watch("/terrace/v1/kill/", 0).await.unwrap();
     let mut child = KillOnDrop(
-        Command::new(std::env::current_exe().unwrap())
-            .args(["sqlite_endless_writer_child", "--exact", "--ignored"])
-            .env(WRITER_ENV, backend.url())
-            .stdout(Stdio::null())
+        common::child_test("sqlite_endless_writer_child", WRITER_ENV, backend.url())
             .spawn()
             .unwrap(),
     );

@@ -4,6 +4,7 @@
 
 pub mod etcd;
 
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -116,4 +117,22 @@ where
             .unwrap();
         body(store).await;
     });
+}
+
+/// A command that re-runs this test binary as a child executing only the ignored test
+/// `test`, with `env` naming the datastore URL. The child's stdout is dropped, but its
+/// test output is not captured, so a panic in it reaches the parent's stderr (and the log).
+pub fn child_test(test: &str, env: &str, url: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(env, url)
+        .stdout(Stdio::null());
+    command
 }
