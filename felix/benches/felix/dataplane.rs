@@ -1,6 +1,7 @@
 //! Container to container across two hosts, with 1,000 policies applied to
 //! both containers on each host (the last one allows the traffic) against
-//! no felix table at all, alternating in the same run: iperf3 TCP
+//! no felix table at all, a conntrack-only table and felix without policy,
+//! each in a lab of its own, measured in turn in the same run: iperf3 TCP
 //! throughput, ping RTT (an established flow: conntrack accepts it before
 //! any policy), and TCP connect time (every connection is a new flow that
 //! walks every policy on both hosts).
@@ -19,7 +20,10 @@ use super::util::spawn_felix;
 use super::world;
 
 const POLICIES: usize = 1000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 24;
+const IPERF_SECONDS: &str = "3";
+const PINGS: &str = "500";
+const CONNECTS: &str = "500";
 
 fn topology() -> Topology {
     Topology::builder()
@@ -122,11 +126,14 @@ while True:
     c, _ = s.accept(); c.close()
 "#;
 
-/// One measurement: throughput (Gbit/s), ping avg RTT (µs), connect median
+/// One measurement: throughput (Gbit/s), ping median RTT (µs), connect median
 /// and mean (µs).
 fn measure(lab: &Lab) -> Measure {
     let out = lab
-        .exec("c1", &["iperf3", "-c", "10.65.1.2", "-t", "4", "-J"])
+        .exec(
+            "c1",
+            &["iperf3", "-c", "10.65.1.2", "-t", IPERF_SECONDS, "-J"],
+        )
         .expect("iperf3");
     let v: serde_json::Value = serde_json::from_str(&out).expect("iperf3 json");
     let gbps = v["end"]["sum_received"]["bits_per_second"]
@@ -136,22 +143,30 @@ fn measure(lab: &Lab) -> Measure {
     let ping = lab
         .exec(
             "c1",
-            &["ping", "-n", "-q", "-c", "500", "-i", "0.002", "10.65.1.2"],
+            &["ping", "-n", "-c", PINGS, "-i", "0.002", "10.65.1.2"],
         )
         .expect("ping");
-    // rtt min/avg/max/mdev = 0.031/0.045/0.120/0.010 ms
-    let avg = ping
+    // One line per reply: "64 bytes from 10.65.1.2: icmp_seq=1 ttl=62 time=0.045 ms".
+    // The median resists the odd reply delayed by the scheduler, which moves an average.
+    let mut rtts: Vec<f64> = ping
         .lines()
-        .find(|l| l.contains("min/avg/max"))
-        .and_then(|l| l.split('=').nth(1))
-        .and_then(|v| v.trim().split('/').nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
-        * 1e3;
+        .filter_map(|l| l.split("time=").nth(1))
+        .filter_map(|v| v.trim_end_matches(" ms").trim().parse::<f64>().ok())
+        .map(|ms| ms * 1e3)
+        .collect();
+    rtts.sort_by(f64::total_cmp);
+    let rtt = rtts.get(rtts.len() / 2).copied().unwrap_or(f64::NAN);
     let c = lab
         .exec(
             "c1",
-            &["python3", "-c", CONNECT_TIMES, "10.65.1.2", "7000", "2000"],
+            &[
+                "python3",
+                "-c",
+                CONNECT_TIMES,
+                "10.65.1.2",
+                "7000",
+                CONNECTS,
+            ],
         )
         .expect("connects");
     let mut parts = c.split_whitespace().filter_map(|p| p.parse::<f64>().ok());
@@ -159,24 +174,59 @@ fn measure(lab: &Lab) -> Measure {
         parts.next().unwrap_or(f64::NAN),
         parts.next().unwrap_or(f64::NAN),
     );
-    (gbps, avg, median, mean)
+    (gbps, rtt, median, mean)
 }
 
-/// Throughput (Gbit/s), ping avg RTT (µs), connect median and mean (µs).
+/// Throughput (Gbit/s), ping median RTT (µs), connect median and mean (µs).
 type Measure = (f64, f64, f64, f64);
 
 fn print(label: &str, m: Measure) {
     println!(
-        "  {label}: iperf3 {:.2} Gbit/s, ping avg {:.1} µs, TCP connect median {:.1} µs / mean {:.1} µs",
+        "  {label}: iperf3 {:.2} Gbit/s, ping median {:.1} µs, TCP connect median {:.1} µs / mean {:.1} µs",
         m.0, m.1, m.2, m.3
     );
 }
 
-/// Runs the section.
-pub fn run(rt: &tokio::runtime::Runtime) {
+/// What the hosts run, from nothing to felix with 1,000 policies.
+#[derive(Clone, Copy)]
+enum Variant {
+    NoTable,
+    ConntrackOnly,
+    FelixOpen,
+    FelixPolicies,
+}
+
+impl Variant {
+    const ALL: [Variant; 4] = [
+        Variant::NoTable,
+        Variant::ConntrackOnly,
+        Variant::FelixOpen,
+        Variant::FelixPolicies,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::NoTable => "no felix table",
+            Variant::ConntrackOnly => "conntrack only (no felix)",
+            Variant::FelixOpen => "felix, no policy (allow profile)",
+            Variant::FelixPolicies => "felix, 1,000 policies",
+        }
+    }
+}
+
+/// What conntrack alone costs: a table that only accepts tracked flows.
+const CT_ONLY: &str = "table inet ctonly {\n chain forward-ct {\n  type filter hook forward priority filter; policy accept;\n  ct state established,related accept\n }\n}\n";
+
+/// One lab per variant, programmed once, with the servers running in c2.
+struct Bed {
+    lab: Lab,
+    _servers: [Daemon; 2],
+}
+
+fn bed(rt: &tokio::runtime::Runtime, variant: Variant) -> Bed {
     let lab = Lab::from_topology(&topology()).expect("lab");
-    let store_with = |file: &str, policies: usize| {
-        let db = lab.dir().join(file);
+    let program_felix = |policies: usize| {
+        let db = lab.dir().join("store.db");
         let url = datastore::url::DatastoreUrl::parse(&format!("sqlite://{}", db.display()))
             .expect("url");
         let store: Arc<dyn Store> = rt.block_on(datastore::open(&url)).expect("store");
@@ -186,12 +236,23 @@ pub fn run(rt: &tokio::runtime::Runtime) {
                 .fold(Txn::new(), |t, (k, v)| t.put(k.clone(), v.clone()));
             rt.block_on(store.txn(txn)).expect("write");
         }
-        db
+        // felix programs its table and stops: what is measured is the
+        // dataplane (felix never flushes, so the table stays).
+        drop([start_felix(&lab, "h1", &db), start_felix(&lab, "h2", &db)]);
     };
-    let (db_open, db_policies) = (
-        store_with("open.db", 0),
-        store_with("policies.db", POLICIES),
-    );
+    match variant {
+        Variant::NoTable => {}
+        Variant::ConntrackOnly => {
+            let file = lab.dir().join("ct-only.nft");
+            std::fs::write(&file, CT_ONLY).expect("ct-only table");
+            let file = file.to_str().expect("utf-8");
+            for host in ["h1", "h2"] {
+                lab.exec(host, &["nft", "-f", file]).expect("ct-only");
+            }
+        }
+        Variant::FelixOpen => program_felix(0),
+        Variant::FelixPolicies => program_felix(POLICIES),
+    }
     let iperf = lab
         .spawn("c2", "iperf3-server", &["iperf3", "-s"])
         .expect("iperf3 -s");
@@ -202,46 +263,35 @@ pub fn run(rt: &tokio::runtime::Runtime) {
         accept.log().contains("ready")
     })
     .expect("ready");
+    Bed {
+        lab,
+        _servers: [iperf, accept],
+    }
+}
+
+/// Runs the section.
+pub fn run(rt: &tokio::runtime::Runtime) {
+    // Every variant has a lab of its own, set up once, so a round measures the
+    // four back to back within seconds and many short rounds fit in a run.
+    let beds: Vec<Bed> = Variant::ALL.iter().map(|&v| bed(rt, v)).collect();
     std::thread::sleep(Duration::from_millis(300));
-    println!("dataplane: c1 on h1 → c2 on h2, {POLICIES} policies applied to both");
-    // What conntrack alone costs: a table that only accepts tracked flows.
-    let ct_only = "table inet ctonly {\n chain forward-ct {\n  type filter hook forward priority filter; policy accept;\n  ct state established,related accept\n }\n}\n";
-    let ct_file = lab.dir().join("ct-only.nft");
-    std::fs::write(&ct_file, ct_only).expect("ct-only table");
-    let labels = [
-        "no felix table",
-        "conntrack only (no felix)",
-        "felix, no policy (allow profile)",
-        "felix, 1,000 policies",
-    ];
+    println!(
+        "dataplane: c1 on h1 → c2 on h2, {POLICIES} policies applied to both; \
+         {ROUNDS} rounds of iperf3 {IPERF_SECONDS} s, {PINGS} pings, {CONNECTS} connects"
+    );
     let mut runs: [Vec<Measure>; 4] = Default::default();
-    let ct = ct_file.to_str().expect("utf-8");
-    for _ in 0..ROUNDS {
-        for (i, label) in labels.iter().enumerate() {
-            // felix programs its table and stops: what is measured is the
-            // dataplane (felix never flushes, so the table stays).
-            let programmed = |db: &Path| {
-                drop([start_felix(&lab, "h1", db), start_felix(&lab, "h2", db)]);
-            };
-            match i {
-                1 => {
-                    for host in ["h1", "h2"] {
-                        lab.exec(host, &["nft", "-f", ct]).expect("ct-only");
-                    }
-                }
-                2 => programmed(&db_open),
-                3 => programmed(&db_policies),
-                _ => {}
-            }
-            runs[i].push(measure(&lab));
-            print(label, runs[i][runs[i].len() - 1]);
-            let table = if i == 1 { "ctonly" } else { "terrace" };
-            if i > 0 {
-                for host in ["h1", "h2"] {
-                    lab.exec(host, &["nft", "delete", "table", "inet", table])
-                        .expect("removed");
-                }
-            }
+    for round in 0..ROUNDS {
+        // Alternate the order so that a drift over the run (another process, the
+        // machine's clock boosting) favours no variant.
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..beds.len()).collect()
+        } else {
+            (0..beds.len()).rev().collect()
+        };
+        for i in order {
+            let m = measure(&beds[i].lab);
+            print(Variant::ALL[i].label(), m);
+            runs[i].push(m);
         }
     }
     let median = |v: &[Measure], f: fn(&Measure) -> f64| {
@@ -250,27 +300,38 @@ pub fn run(rt: &tokio::runtime::Runtime) {
         x[x.len() / 2]
     };
     println!("  medians of {ROUNDS} rounds:");
-    for (label, v) in labels.iter().zip(&runs) {
+    for (variant, v) in Variant::ALL.iter().zip(&runs) {
         let m = (
             median(v, |m| m.0),
             median(v, |m| m.1),
             median(v, |m| m.2),
             median(v, |m| m.3),
         );
-        print(label, m);
+        print(variant.label(), m);
     }
-    let gbps = |i: usize| median(&runs[i], |m| m.0);
-    let ping = |i: usize| median(&runs[i], |m| m.1);
+    // The four measurements of a round lie seconds apart, so the ratio within a
+    // round cancels what drifts between rounds; the median of those ratios is
+    // the figure, the quartiles show how far one round can be off.
+    let paired = |base: usize, f: fn(&Measure, &Measure) -> f64| {
+        let mut x: Vec<f64> = runs[3]
+            .iter()
+            .zip(&runs[base])
+            .map(|(p, b)| f(p, b))
+            .collect();
+        x.sort_by(f64::total_cmp);
+        (x[x.len() / 2], x[x.len() / 4], x[x.len() * 3 / 4])
+    };
     for (base, name) in [
         (0, "no table"),
         (1, "conntrack only"),
         (2, "felix without policy"),
     ] {
+        let gbps = paired(base, |p, b| p.0 / b.0);
+        let ping = paired(base, |p, b| p.1 - b.1);
         println!(
-            "  1,000 policies vs {name}: throughput {:.2}x, ping {:+.1} µs",
-            gbps(3) / gbps(base),
-            ping(3) - ping(base)
+            "  1,000 policies vs {name}, per round: throughput {:.3}x (quartiles {:.3}–{:.3}), \
+             ping {:+.1} µs ({:+.1}–{:+.1})",
+            gbps.0, gbps.1, gbps.2, ping.0, ping.1, ping.2
         );
     }
-    drop((iperf, accept));
 }
