@@ -67,17 +67,30 @@ pub fn pids(name: &str) -> Result<Vec<u32>, CmdError> {
         .collect())
 }
 
-/// Connects to `addr` from inside namespace `name`. `setns` moves only the calling
-/// thread, so a fresh thread enters the namespace, connects and ends; the socket stays
-/// in the namespace it was created in and can be used from any thread.
-pub fn tcp_connect(name: &str, addr: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+/// Runs `f` on a fresh thread inside namespace `name` and returns what it returns.
+/// `setns` moves only the calling thread, so the caller stays where it is; sockets `f`
+/// creates stay in the namespace, and processes it spawns start there.
+pub fn run_in<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<T> {
     let file = std::fs::File::open(std::path::Path::new("/run/netns").join(name))?;
     std::thread::spawn(move || {
         setns(&file, CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)?;
-        TcpStream::connect_timeout(&addr, timeout)
+        Ok(f())
     })
     .join()
-    .unwrap_or_else(|_| Err(std::io::Error::other("the connecting thread panicked")))
+    .unwrap_or_else(|_| {
+        Err(std::io::Error::other(
+            "the thread in the namespace panicked",
+        ))
+    })
+}
+
+/// Connects to `addr` from inside namespace `name`; the socket can be used from any
+/// thread.
+pub fn tcp_connect(name: &str, addr: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+    run_in(name, move || TcpStream::connect_timeout(&addr, timeout))?
 }
 
 /// Parses `ip netns list` output: `name` or `name (id: 3)` per line.

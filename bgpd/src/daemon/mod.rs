@@ -19,7 +19,7 @@ mod fib_sink;
 mod msg;
 mod neighbor;
 pub mod reload;
-mod sockopt;
+pub(crate) mod sockopt;
 mod soft_reset;
 mod status;
 mod timers;

@@ -1,5 +1,6 @@
 //! Socket options the standard library does not offer: TCP MD5 signatures (RFC 2385,
-//! `TCP_MD5SIG`) and GTSM (RFC 5082: send with TTL 255, drop below a minimum TTL).
+//! `TCP_MD5SIG`), GTSM (RFC 5082: send with TTL 255, drop below a minimum TTL) and
+//! classic BPF socket filters (`SO_ATTACH_FILTER`).
 //!
 //! Both must be set before `connect()` / on the listening socket, so they work on raw
 //! file descriptors of tokio sockets.
@@ -100,6 +101,26 @@ pub fn set_ttl_255(fd: &impl AsRawFd, v6_socket: bool) -> io::Result<()> {
         setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, &max)?;
     }
     setsockopt(fd, libc::IPPROTO_IP, libc::IP_TTL, &max)
+}
+
+/// Attach a classic BPF program that the kernel runs on every message queued to the
+/// socket: a message it returns 0 for is dropped before it is copied to us.
+pub(crate) fn attach_filter(fd: &impl AsRawFd, program: &[libc::sock_filter]) -> io::Result<()> {
+    let len = u16::try_from(program.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "BPF program too long"))?;
+    let prog = libc::sock_fprog {
+        len,
+        // The kernel copies the program during the call and never writes through it.
+        filter: program.as_ptr().cast_mut(),
+    };
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &prog)
+}
+
+/// Ask for a receive buffer of `bytes`: `SO_RCVBUFFORCE` (CAP_NET_ADMIN) may exceed
+/// `net.core.rmem_max`; without the capability `SO_RCVBUF` gets what that allows.
+pub(crate) fn set_receive_buffer(fd: &impl AsRawFd, bytes: libc::c_int) -> io::Result<()> {
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &bytes)
+        .or_else(|_| setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &bytes))
 }
 
 fn setsockopt<T>(

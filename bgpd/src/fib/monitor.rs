@@ -1,6 +1,11 @@
 //! Watches the kernel for changes that can make a next hop resolvable or unresolvable:
 //! routes (not ours), addresses and links, via rtnetlink multicast groups.
 //!
+//! Our own route changes never reach us: a socket filter drops them in the kernel, so
+//! installing a full table does not queue a notification per route here (each one
+//! decoded and held until the reconciler, busy installing, looks again), and cannot
+//! overflow the socket's buffer, which would lose the changes that follow.
+//!
 //! Events only say "look again": the reconciler then dumps the main table. Link events
 //! matter because the kernel drops IPv4 routes of a link that goes down without a
 //! notification per route; a periodic resync in the reconciler covers anything missed
@@ -17,13 +22,18 @@ use rtnetlink::packet_route::route::RouteMessage;
 use rtnetlink::sys::{AsyncSocket, SocketAddr};
 
 use super::{FibError, ROUTE_PROTOCOL};
+use crate::daemon::sockopt;
 use crate::rib::nexthop::MAIN_TABLE;
+
+/// Receive buffer of the subscription: room for about 10,000 queued notifications.
+const RECEIVE_BUFFER: libc::c_int = 8 << 20;
 
 /// A subscription to route, address and link changes.
 #[derive(Debug)]
 pub struct Monitor {
     events: UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>,
     conn: tokio::task::JoinHandle<()>,
+    received: u64,
 }
 
 impl Drop for Monitor {
@@ -41,14 +51,26 @@ impl Monitor {
             | RTMGRP_IPV6_IFADDR
             | RTMGRP_IPV4_ROUTE
             | RTMGRP_IPV6_ROUTE;
-        conn.socket_mut()
-            .socket_mut()
+        let socket = conn.socket_mut().socket_mut();
+        sockopt::attach_filter(socket, &drop_routes_of(ROUTE_PROTOCOL))
+            .map_err(FibError::Socket)?;
+        // The default buffer holds ~256 notifications; the kernel drops what does not
+        // fit, silently as far as the stream shows, so a burst (another daemon
+        // installing a table) would hide the changes at its end until the resync.
+        sockopt::set_receive_buffer(socket, RECEIVE_BUFFER).map_err(FibError::Socket)?;
+        socket
             .bind(&SocketAddr::new(0, groups))
             .map_err(FibError::Socket)?;
         Ok(Monitor {
             events,
             conn: tokio::spawn(conn),
+            received: 0,
         })
+    }
+
+    /// Messages that reached us so far (the kernel's filter has dropped our own).
+    pub fn received(&self) -> u64 {
+        self.received
     }
 
     /// Wait for a relevant change, then take every event already queued with it (one
@@ -58,11 +80,53 @@ impl Monitor {
             let Some((msg, _)) = self.events.next().await else {
                 return false;
             };
+            self.received += 1;
             if relevant(&msg) {
-                while self.events.try_recv().is_ok() {}
+                while self.events.try_recv().is_ok() {
+                    self.received += 1;
+                }
                 return true;
             }
         }
+    }
+}
+
+/// Offsets in a netlink message: the low and high byte of the 16-bit `nlmsg_type` (host
+/// order), and `rtm_protocol`, sixth byte of the `rtmsg` after the 16-byte header.
+#[cfg(target_endian = "little")]
+const TYPE_BYTES: (u32, u32) = (4, 5);
+#[cfg(target_endian = "big")]
+const TYPE_BYTES: (u32, u32) = (5, 4);
+const RTM_PROTOCOL_OFFSET: u32 = 21;
+
+/// A classic BPF program that drops `RTM_NEWROUTE` and `RTM_DELROUTE` messages of route
+/// protocol `protocol` and accepts everything else. The kernel queues one notification
+/// per message, so the program sees each at offset 0.
+fn drop_routes_of(protocol: u8) -> [libc::sock_filter; 9] {
+    let load_byte = |offset| bpf(libc::BPF_LD | libc::BPF_B | libc::BPF_ABS, offset, 0, 0);
+    let jump_if = |value, jt, jf| bpf(libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K, value, jt, jf);
+    let ret = |n| bpf(libc::BPF_RET | libc::BPF_K, n, 0, 0);
+    let (low, high) = TYPE_BYTES;
+    [
+        load_byte(low),
+        jump_if(u32::from(libc::RTM_NEWROUTE), 1, 0), // → 3, else → 2
+        jump_if(u32::from(libc::RTM_DELROUTE), 0, 4), // → 3, else → 7 (accept)
+        load_byte(high),
+        jump_if(0, 0, 2), // → 5, else → 7 (accept)
+        load_byte(RTM_PROTOCOL_OFFSET),
+        jump_if(u32::from(protocol), 1, 0), // → 8 (drop), else → 7
+        ret(u32::MAX),                      // accept the whole message
+        ret(0),                             // drop it
+    ]
+}
+
+fn bpf(code: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter {
+        // Every BPF_* class, size and mode constant fits the 16-bit opcode field.
+        code: code as u16,
+        jt,
+        jf,
+        k,
     }
 }
 
