@@ -1,9 +1,15 @@
 //! Interfaces appearing in the kernel: an endpoint's record can arrive
 //! before its veth exists, and its route and interface settings can only
 //! be written once it does.
+//!
+//! The socket's default receive buffer holds about 256 messages; the kernel drops
+//! what does not fit, which the stream never reports, so a burst (a node starting
+//! a few hundred containers at once) would leave interfaces unprogrammed until the
+//! next resync. The subscription asks for room for tens of thousands.
 
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
+use nix::sys::socket::{setsockopt, sockopt};
 use rtnetlink::constants::RTMGRP_LINK;
 use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
@@ -11,6 +17,9 @@ use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::sys::{AsyncSocket, SocketAddr};
 
 use super::routes::RouteError;
+
+/// Receive buffer of the subscription, in bytes.
+const RECEIVE_BUFFER: usize = 8 << 20;
 
 /// A subscription to link changes in the current network namespace.
 #[derive(Debug)]
@@ -30,8 +39,13 @@ impl LinkWatch {
     pub fn start() -> Result<Self, RouteError> {
         let (mut conn, _handle, events) =
             rtnetlink::new_connection().map_err(RouteError::Socket)?;
-        conn.socket_mut()
-            .socket_mut()
+        let socket = conn.socket_mut().socket_mut();
+        // SO_RCVBUFFORCE may exceed net.core.rmem_max (CAP_NET_ADMIN, which felix
+        // has); without it SO_RCVBUF gets what rmem_max allows.
+        setsockopt(socket, sockopt::RcvBufForce, &RECEIVE_BUFFER)
+            .or_else(|_| setsockopt(socket, sockopt::RcvBuf, &RECEIVE_BUFFER))
+            .map_err(|e| RouteError::Socket(e.into()))?;
+        socket
             .bind(&SocketAddr::new(0, RTMGRP_LINK))
             .map_err(RouteError::Socket)?;
         Ok(Self {
