@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use felix::reconcile::link_watch::LinkWatch;
+use felix::reconcile::link_watch::{LinkEvent, LinkWatch};
 use integration::{Lab, Topology, cmd, netns};
 
 const PAIRS: usize = 400;
@@ -31,10 +31,13 @@ fn a_burst_of_new_interfaces_is_reported_in_full() {
             // message queues in the socket.
             cmd::run(&["ip", "-batch", batch.to_str().unwrap()]).unwrap();
             let mut seen = BTreeSet::new();
-            while let Ok(Some(name)) =
+            while let Ok(Some(event)) =
                 tokio::time::timeout(Duration::from_millis(500), watch.next()).await
             {
-                seen.insert(name);
+                match event {
+                    LinkEvent::Changed(name) => seen.insert(name),
+                    LinkEvent::Lost => panic!("the subscription overflowed"),
+                };
             }
             seen
         })

@@ -9,7 +9,7 @@
 //! Events only say "look again": the reconciler then dumps the main table. Link events
 //! matter because the kernel drops IPv4 routes of a link that goes down without a
 //! notification per route; a periodic resync in the reconciler covers anything missed
-//! (e.g. a full socket buffer).
+//! (a full socket buffer is reported as an overrun, which also means "look again").
 
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
@@ -137,6 +137,8 @@ fn relevant(msg: &NetlinkMessage<RouteNetlinkMessage>) -> bool {
             RouteNetlinkMessage::NewRoute(r) | RouteNetlinkMessage::DelRoute(r),
         ) => !ours_or_elsewhere(r),
         NetlinkPayload::InnerMessage(_) => true,
+        // The buffer overflowed: changes were lost, so look again.
+        NetlinkPayload::Overrun(_) => true,
         _ => false,
     }
 }

@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 
 use crate::calc::{Changes, Plan};
 use crate::nft::{Compiler, full_delta};
-use crate::reconcile::link_watch::LinkWatch;
+use crate::reconcile::link_watch::{LinkEvent, LinkWatch};
 use crate::reconcile::nft::{NftRunner, Path};
 use crate::reconcile::routes::Routes;
 use crate::reconcile::{links, routes::RouteError};
@@ -52,6 +52,8 @@ enum WatchMsg {
     Down(String),
     /// An interface appeared or changed.
     Link(String),
+    /// Interface changes were lost (the subscription overflowed).
+    LinksLost,
 }
 
 async fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) {
@@ -73,8 +75,13 @@ async fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) {
 }
 
 async fn link_task(mut watch: LinkWatch, prefix: String, tx: mpsc::Sender<WatchMsg>) {
-    while let Some(name) = watch.next().await {
-        if name.starts_with(&prefix) && tx.send(WatchMsg::Link(name)).await.is_err() {
+    while let Some(event) = watch.next().await {
+        let msg = match event {
+            LinkEvent::Changed(name) if name.starts_with(&prefix) => WatchMsg::Link(name),
+            LinkEvent::Changed(_) => continue,
+            LinkEvent::Lost => WatchMsg::LinksLost,
+        };
+        if tx.send(msg).await.is_err() {
             return;
         }
     }
@@ -209,6 +216,11 @@ fn handle(
             pass.links.insert(name);
             true
         }
+        WatchMsg::LinksLost => {
+            tracing::warn!("interface changes were lost; resyncing everything");
+            pass.resync = true;
+            true
+        }
         WatchMsg::Update(Update::Snapshot {
             items, revision, ..
         }) => {
@@ -329,5 +341,33 @@ async fn reconcile_nft(
             applied.in_sync = false;
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_interface_changes_make_the_next_pass_a_full_resync() {
+        let mut state = Ingest::new("node-a");
+        let (mut synced, mut up, mut pass) = (true, true, Pass::default());
+        let dirty = handle(
+            &mut state,
+            WatchMsg::LinksLost,
+            &mut synced,
+            &mut up,
+            &mut pass,
+        );
+        assert!(dirty && pass.resync);
+        let mut pass = Pass::default();
+        let dirty = handle(
+            &mut state,
+            WatchMsg::Link("tra1".into()),
+            &mut synced,
+            &mut up,
+            &mut pass,
+        );
+        assert!(dirty && !pass.resync && pass.links.contains("tra1"));
     }
 }

@@ -54,20 +54,76 @@ impl LinkWatch {
         })
     }
 
-    /// The name of the next interface that was added or changed; `None`
-    /// once the subscription ended.
-    pub async fn next(&mut self) -> Option<String> {
+    /// The next interface that was added or changed, or the news that some were
+    /// lost; `None` once the subscription ended.
+    pub async fn next(&mut self) -> Option<LinkEvent> {
         loop {
             let (msg, _) = self.events.next().await?;
-            if let NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(link)) = msg.payload {
-                let name = link.attributes.iter().find_map(|a| match a {
-                    LinkAttribute::IfName(n) => Some(n.clone()),
-                    _ => None,
-                });
-                if let Some(n) = name {
-                    return Some(n);
-                }
+            if let Some(event) = classify(msg) {
+                return Some(event);
             }
         }
+    }
+}
+
+/// What the subscription reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkEvent {
+    /// The interface of this name was added or changed.
+    Changed(String),
+    /// The socket's buffer overflowed and the kernel dropped messages: any
+    /// interface may have changed unseen.
+    Lost,
+}
+
+fn classify(msg: NetlinkMessage<RouteNetlinkMessage>) -> Option<LinkEvent> {
+    match msg.payload {
+        NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(link)) => {
+            link.attributes.into_iter().find_map(|a| match a {
+                LinkAttribute::IfName(n) => Some(LinkEvent::Changed(n)),
+                _ => None,
+            })
+        }
+        NetlinkPayload::Overrun(_) => Some(LinkEvent::Lost),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rtnetlink::packet_core::NetlinkHeader;
+    use rtnetlink::packet_route::link::LinkMessage;
+
+    fn message(
+        payload: NetlinkPayload<RouteNetlinkMessage>,
+    ) -> NetlinkMessage<RouteNetlinkMessage> {
+        NetlinkMessage::new(NetlinkHeader::default(), payload)
+    }
+
+    #[test]
+    fn new_links_are_named_and_an_overrun_is_news_of_loss() {
+        let mut link = LinkMessage::default();
+        link.attributes.push(LinkAttribute::IfName("tra1".into()));
+        let new_link = RouteNetlinkMessage::NewLink(link.clone());
+        assert_eq!(
+            classify(message(NetlinkPayload::InnerMessage(new_link))),
+            Some(LinkEvent::Changed("tra1".into()))
+        );
+        assert_eq!(
+            classify(message(NetlinkPayload::Overrun(Vec::new()))),
+            Some(LinkEvent::Lost)
+        );
+        let del_link = RouteNetlinkMessage::DelLink(link);
+        assert_eq!(
+            classify(message(NetlinkPayload::InnerMessage(del_link))),
+            None
+        );
+        assert_eq!(
+            classify(message(NetlinkPayload::InnerMessage(
+                RouteNetlinkMessage::NewLink(LinkMessage::default())
+            ))),
+            None
+        );
     }
 }
