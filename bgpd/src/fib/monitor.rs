@@ -55,8 +55,8 @@ impl Monitor {
         sockopt::attach_filter(socket, &drop_routes_of(ROUTE_PROTOCOL))
             .map_err(FibError::Socket)?;
         // The default buffer holds ~256 notifications; the kernel drops what does not
-        // fit, silently as far as the stream shows, so a burst (another daemon
-        // installing a table) would hide the changes at its end until the resync.
+        // fit and the stream reports only an overrun, so a burst (another daemon
+        // installing a table) would cost a rescan per overrun.
         sockopt::set_receive_buffer(socket, RECEIVE_BUFFER).map_err(FibError::Socket)?;
         socket
             .bind(&SocketAddr::new(0, groups))

@@ -3,9 +3,9 @@
 //! be written once it does.
 //!
 //! The socket's default receive buffer holds about 256 messages; the kernel drops
-//! what does not fit, which the stream never reports, so a burst (a node starting
-//! a few hundred containers at once) would leave interfaces unprogrammed until the
-//! next resync. The subscription asks for room for tens of thousands.
+//! what does not fit, and the stream only says that something was lost (an
+//! overrun), so a burst (a node starting a few hundred containers at once) costs
+//! a full resync. The subscription asks for room for thousands.
 
 use futures::StreamExt;
 use futures::channel::mpsc::UnboundedReceiver;
