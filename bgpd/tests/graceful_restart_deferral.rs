@@ -95,3 +95,30 @@ fn deferral_timer_releases_results_when_a_peer_never_finishes() {
     );
     assert!(out.adverts.contains(&(TOR, Advert::EndOfRib(Afi::Ipv4))));
 }
+
+#[test]
+fn a_peer_that_restarted_too_is_not_waited_for() {
+    let mut r = restarted_rib();
+    r.peer_up(TOR, &v4_only(TOR, 65100, true));
+    // TOR2 sets the Restart State bit: it may be deferring until it has our
+    // End-of-RIB, so waiting for its own would hold both back until the timers.
+    let mut both_restarted = v4_only(TOR2, 65200, true);
+    if let Some(gr) = both_restarted.graceful_restart.as_mut() {
+        gr.restarting = true;
+    }
+    r.peer_up(TOR2, &both_restarted);
+    r.apply_update(
+        TOR,
+        &announce(&["10.83.0.0/24"], "192.0.2.1", &[65100], |_| {}),
+    );
+    let done = r.apply_update(TOR, &Update::end_of_rib_marker(Afi::Ipv4));
+    assert!(!r.deferring(), "only TOR's End-of-RIB was awaited");
+    assert!(done.adverts.contains(&(TOR2, Advert::EndOfRib(Afi::Ipv4))));
+    assert_eq!(
+        done.fib,
+        vec![FibDelta::Add {
+            prefix: net("10.83.0.0/24"),
+            next_hops: vec![ip("192.0.2.1")]
+        }]
+    );
+}

@@ -42,9 +42,9 @@ impl Rib {
         self.finish_deferral()
     }
 
-    /// A peer came up while deferring: wait for its End-of-RIB per family if it does GR.
-    pub(super) fn defer_peer(&mut self, id: PeerId, families: &[Afi], graceful: bool) {
-        if graceful {
+    /// A peer came up while deferring: wait for its End-of-RIB per family if `wait`.
+    pub(super) fn defer_peer(&mut self, id: PeerId, families: &[Afi], wait: bool) {
+        if wait {
             self.deferral
                 .pending
                 .extend(families.iter().map(|f| (id, *f)));

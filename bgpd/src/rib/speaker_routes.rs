@@ -54,7 +54,13 @@ impl Rib {
             }
         }
         if self.deferral.active {
-            self.defer_peer(id, &session.families, session.graceful_restart.is_some());
+            // RFC 4724 §4.1: a peer that says it restarted too (R bit) may itself be
+            // waiting for our End-of-RIB, so waiting for its own would deadlock both.
+            let wait = session
+                .graceful_restart
+                .as_ref()
+                .is_some_and(|gr| !gr.restarting);
+            self.defer_peer(id, &session.families, wait);
         } else {
             self.full_export(id, &mut out);
         }
