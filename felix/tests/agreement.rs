@@ -20,7 +20,7 @@ use felix::daemon::ingest::Ingest;
 use felix::nft::sim::{Packet, forward_allows};
 use felix::nft::{compile, full_delta};
 use felix::reconcile::nft::NftRunner;
-use integration::{Lab, Topology, wait_until};
+use integration::{Lab, wait_until};
 use policies::eval::{Decision, EndpointKey, Flow, FlowEnd};
 use policies::model::Protocol;
 use serde_json::{Value, json};
@@ -137,17 +137,7 @@ fn ingest(rt: &tokio::runtime::Runtime, store: &Arc<dyn datastore::Store>) -> In
 #[test]
 fn compiled_dataplane_agrees_with_the_reference_evaluator_on_real_packets() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut b = Topology::builder().host("host").host("ext");
-    b = b
-        .link(
-            ("host", "eth0", "10.0.9.1/30"),
-            ("ext", "eth0", "10.0.9.2/30"),
-        )
-        .route_via("host", "default", "10.0.9.2");
-    for (name, iface, ip) in WORKLOADS {
-        b = b.container(name, "host", ip, iface);
-    }
-    let lab = Lab::from_topology(&b.build().unwrap()).unwrap();
+    let lab = Lab::from_topology(&one_host(&WORKLOADS)).unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
     let servers: Vec<_> = WORKLOADS

@@ -25,19 +25,12 @@ use serde_json::json;
 use support::*;
 
 fn topology() -> Topology {
-    let mut b = Topology::builder()
-        .host("host")
-        .host("ext")
-        .link(
-            ("host", "eth0", "10.0.9.1/30"),
-            ("ext", "eth0", "10.0.9.2/30"),
-        )
-        .route_via("host", "default", "10.0.9.2");
-    for (i, name) in ["c1", "c2", "c3", "c4"].iter().enumerate() {
-        let addr = format!("10.65.0.{}", i + 2);
-        b = b.container(name, "host", &addr, &format!("tra{}", i + 1));
-    }
-    b.build().unwrap()
+    one_host(&[
+        ("c1", "tra1", "10.65.0.2"),
+        ("c2", "tra2", "10.65.0.3"),
+        ("c3", "tra3", "10.65.0.4"),
+        ("c4", "tra4", "10.65.0.5"),
+    ])
 }
 
 fn wep(iface: &str, ip: &str) -> serde_json::Value {

@@ -7,23 +7,14 @@
 mod support;
 
 use datastore::resource::Kind;
-use integration::{Lab, Topology};
+use integration::Lab;
 use serde_json::json;
 use support::*;
 
 #[test]
 fn failsafe_ports_stay_open_under_a_deny_all_host_endpoint_policy() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let topo = Topology::builder()
-        .host("host")
-        .host("ext")
-        .link(
-            ("host", "eth0", "10.0.9.1/30"),
-            ("ext", "eth0", "10.0.9.2/30"),
-        )
-        .build()
-        .unwrap();
-    let lab = Lab::from_topology(&topo).unwrap();
+    let lab = Lab::from_topology(&one_host(&[])).unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
     let hep = json!({"node": "host", "interfaceName": "eth0", "expectedIPs": ["10.0.9.1"]});

@@ -21,7 +21,7 @@ mod support;
 use std::time::Duration;
 
 use datastore::resource::Kind;
-use integration::{Daemon, Lab, Topology, wait_until};
+use integration::{Daemon, Lab, wait_until};
 use serde_json::json;
 use support::*;
 
@@ -124,17 +124,11 @@ fn add_ipv6(lab: &Lab) {
 #[test]
 fn an_ipv6_rule_allows_and_the_default_deny_blocks_with_real_packets() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut b = Topology::builder()
-        .host("host")
-        .host("ext")
-        // Proxy ARP for the containers' 169.254.1.1 gateway answers only
-        // when the host has a route to it, as on a real host.
-        .link(("host", "eth0", "10.0.9.1/30"), ("ext", "eth0", "10.0.9.2/30"))
-        .route_via("host", "default", "10.0.9.2");
-    for (name, iface, ip, _) in WORKLOADS {
-        b = b.container(name, "host", ip, iface);
-    }
-    let lab = Lab::from_topology(&b.build().unwrap()).unwrap();
+    let v4: Vec<_> = WORKLOADS
+        .iter()
+        .map(|(n, i, ip, _)| (*n, *i, *ip))
+        .collect();
+    let lab = Lab::from_topology(&one_host(&v4)).unwrap();
     add_ipv6(&lab);
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);

@@ -10,24 +10,13 @@ mod support;
 
 use std::time::Duration;
 
-use integration::{Lab, Topology, wait_until};
+use integration::{Lab, wait_until};
 use support::*;
 
 #[test]
 fn a_veth_that_appears_after_its_endpoint_is_programmed_without_a_resync() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let topo = Topology::builder()
-        .host("host")
-        .host("ext")
-        .link(
-            ("host", "eth0", "10.0.9.1/30"),
-            ("ext", "eth0", "10.0.9.2/30"),
-        )
-        .route_via("host", "default", "10.0.9.2")
-        .container("c1", "host", "10.65.0.2", "tra1")
-        .build()
-        .unwrap();
-    let mut lab = Lab::from_topology(&topo).unwrap();
+    let mut lab = Lab::from_topology(&one_host(&[("c1", "tra1", "10.65.0.2")])).unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
     put_open_profile(&rt, &store);

@@ -15,7 +15,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use datastore::resource::{Kind, Object, ObjectMeta};
-use integration::{Daemon, Lab, Topology, wait_until};
+use integration::{Daemon, Lab, wait_until};
 use serde_json::json;
 use support::*;
 
@@ -85,19 +85,11 @@ fn readiness(lab: &Lab) -> String {
 
 #[test]
 fn an_etcd_outage_keeps_traffic_flowing_and_changes_apply_after_it() {
-    let topo = Topology::builder()
-        .host("host")
-        .host("ext")
-        .link(
-            ("host", "eth0", "10.0.9.1/30"),
-            ("ext", "eth0", "10.0.9.2/30"),
-        )
-        .route_via("host", "default", "10.0.9.2")
-        .container("c1", "host", "10.65.0.2", "tra1")
-        .container("c2", "host", "10.65.0.3", "tra2")
-        .build()
-        .unwrap();
-    let lab = Lab::from_topology(&topo).unwrap();
+    let lab = Lab::from_topology(&one_host(&[
+        ("c1", "tra1", "10.65.0.2"),
+        ("c2", "tra2", "10.65.0.3"),
+    ]))
+    .unwrap();
     let etcd = start_etcd(&lab, "etcd");
     let _srv = serve(&lab, "c1", &[8080]);
     let allow = json!([{"action": "Allow"}]);

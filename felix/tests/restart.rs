@@ -8,25 +8,17 @@ mod support;
 
 use std::time::Duration;
 
-use integration::{Lab, Topology, wait_until};
+use integration::{Lab, wait_until};
 use support::*;
 
 #[test]
 fn kill_9_during_an_iperf3_stream_keeps_the_stream_and_the_dataplane() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let topo = Topology::builder()
-        .host("host")
-        .host("ext")
-        .link(
-            ("host", "eth0", "10.0.9.1/30"),
-            ("ext", "eth0", "10.0.9.2/30"),
-        )
-        .route_via("host", "default", "10.0.9.2")
-        .container("c1", "host", "10.65.0.2", "tra1")
-        .container("c2", "host", "10.65.0.3", "tra2")
-        .build()
-        .unwrap();
-    let lab = Lab::from_topology(&topo).unwrap();
+    let lab = Lab::from_topology(&one_host(&[
+        ("c1", "tra1", "10.65.0.2"),
+        ("c2", "tra2", "10.65.0.3"),
+    ]))
+    .unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
     put_open_profile(&rt, &store);

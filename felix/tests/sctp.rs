@@ -21,7 +21,7 @@ mod support;
 use std::time::Duration;
 
 use datastore::resource::Kind;
-use integration::{Lab, Topology, wait_until};
+use integration::{Lab, wait_until};
 use serde_json::json;
 use support::*;
 
@@ -67,18 +67,11 @@ fn send(lab: &Lab, port: u16) {
 #[test]
 fn sctp_to_the_allowed_port_passes_and_the_default_deny_drops_the_other() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let topo = Topology::builder()
-        .host("host")
-        .host("ext")
-        // Proxy ARP for the containers' 169.254.1.1 gateway answers only
-        // when the host has a route to it, as on a real host.
-        .link(("host", "eth0", "10.0.9.1/30"), ("ext", "eth0", "10.0.9.2/30"))
-        .route_via("host", "default", "10.0.9.2")
-        .container("c1", "host", "10.65.0.2", "tra1")
-        .container("c2", "host", "10.65.0.3", "tra2")
-        .build()
-        .unwrap();
-    let lab = Lab::from_topology(&topo).unwrap();
+    let lab = Lab::from_topology(&one_host(&[
+        ("c1", "tra1", "10.65.0.2"),
+        ("c2", "tra2", "10.65.0.3"),
+    ]))
+    .unwrap();
     let db = lab.dir().join("store.db");
     let store = open_store(&rt, &db);
     put_open_profile(&rt, &store);

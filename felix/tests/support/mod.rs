@@ -10,7 +10,26 @@ use std::time::Duration;
 
 use datastore::Store;
 use datastore::resource::{Kind, Object, ObjectMeta};
-use integration::{Daemon, Lab, wait_until};
+use integration::{Daemon, Lab, Topology, wait_until};
+
+/// The one-host lab most felix tests use: `host` with an uplink to `ext` as its
+/// default route (proxy ARP for the containers' 169.254.1.1 gateway answers only
+/// when the host has a route to it, as on a real host) and the given containers,
+/// each `(name, host-side interface, address)`.
+pub fn one_host(containers: &[(&str, &str, &str)]) -> Topology {
+    let mut b = Topology::builder()
+        .host("host")
+        .host("ext")
+        .link(
+            ("host", "eth0", "10.0.9.1/30"),
+            ("ext", "eth0", "10.0.9.2/30"),
+        )
+        .route_via("host", "default", "10.0.9.2");
+    for (name, iface, ip) in containers {
+        b = b.container(name, "host", ip, iface);
+    }
+    b.build().unwrap()
+}
 
 /// Opens (creating) the SQLite store at `path`.
 pub fn open_store(rt: &tokio::runtime::Runtime, path: &Path) -> Arc<dyn Store> {
