@@ -7,9 +7,42 @@ use crate::model::{Inputs, SpeakerConfig, build};
 use datastore::{Store, key::ROOT, list_watch::ListWatch, mirror::Mirror};
 use std::{future::Future, sync::Arc, time::Duration};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
-/// Changes arriving within this window after the first are folded into one rebuild.
-pub const COALESCE: Duration = Duration::from_millis(50);
+/// How changes are folded into one rebuild: a burst of writes (a host joining, many
+/// containers starting) costs one render and one bgpd reload, not one per write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coalesce {
+    /// Rebuild once no further change has arrived for this long.
+    pub quiet: Duration,
+    /// Rebuild at the latest this long after the first change of a batch, so a
+    /// steady stream of changes cannot postpone every rebuild.
+    pub max: Duration,
+}
+
+impl Default for Coalesce {
+    fn default() -> Self {
+        Self {
+            quiet: Duration::from_millis(50),
+            max: Duration::from_millis(500),
+        }
+    }
+}
+
+impl Coalesce {
+    /// A window from milliseconds, refused when it could never be honoured.
+    pub fn from_millis(quiet: u64, max: u64) -> Result<Self, String> {
+        if quiet > max {
+            return Err(format!(
+                "the quiet window ({quiet} ms) is longer than the longest wait ({max} ms)"
+            ));
+        }
+        Ok(Self {
+            quiet: Duration::from_millis(quiet),
+            max: Duration::from_millis(max),
+        })
+    }
+}
 /// Wait before following the datastore again after it failed.
 pub const RETRY: Duration = Duration::from_secs(1);
 
@@ -71,11 +104,29 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// `first` and whatever follows it within `window`.
+async fn gather<T>(rx: &mut mpsc::Receiver<T>, first: T, window: Coalesce) -> Vec<T> {
+    let deadline = Instant::now() + window.max;
+    let mut batch = vec![first];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return batch;
+        }
+        match tokio::time::timeout(window.quiet.min(left), rx.recv()).await {
+            Ok(Some(item)) => batch.push(item),
+            // Quiet long enough, or the pump ended (the caller sees that next).
+            Ok(None) | Err(_) => return batch,
+        }
+    }
+}
+
 /// Runs until `shutdown` completes.
 pub async fn run<S: Sink>(
     store: Arc<dyn Store>,
     node: String,
     mut sink: S,
+    window: Coalesce,
     status: watch::Sender<Status>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -90,10 +141,7 @@ pub async fn run<S: Sink>(
             item = rx.recv() => item,
         };
         let Some(first) = first else { return };
-        let mut batch = vec![first];
-        while let Ok(Some(item)) = tokio::time::timeout(COALESCE, rx.recv()).await {
-            batch.push(item);
-        }
+        let batch = gather(&mut rx, first, window).await;
         let mut healthy = true;
         for item in batch {
             match item {
@@ -171,4 +219,52 @@ fn unix_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends `n` items `every` apart, from now, and then stays open.
+    fn steady(n: u64, every: Duration) -> mpsc::Receiver<u64> {
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(async move {
+            for i in 0..n {
+                tokio::time::sleep(every).await;
+                if tx.send(i).await.is_err() {
+                    return;
+                }
+            }
+            std::future::pending::<()>().await;
+        });
+        rx
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_is_one_batch_once_it_goes_quiet() {
+        let mut rx = steady(10, Duration::from_millis(5));
+        let start = Instant::now();
+        let batch = gather(&mut rx, 99, Coalesce::default()).await;
+        assert_eq!(batch.len(), 11);
+        assert_eq!(start.elapsed(), Duration::from_millis(50 + 50));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_stream_is_cut_at_the_longest_wait() {
+        let mut rx = steady(1000, Duration::from_millis(30));
+        let window = Coalesce::from_millis(50, 200).unwrap();
+        let start = Instant::now();
+        let first = gather(&mut rx, 0, window).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(200));
+        assert_eq!(first.len(), 1 + 6, "one change every 30 ms for 200 ms");
+        let next = rx.recv().await.unwrap();
+        let second = gather(&mut rx, next, window).await;
+        assert!(second.len() > 1, "the stream goes on into the next batch");
+    }
+
+    #[test]
+    fn a_quiet_window_longer_than_the_longest_wait_is_refused() {
+        assert!(Coalesce::from_millis(100, 50).is_err());
+        assert_eq!(Coalesce::from_millis(50, 500).unwrap(), Coalesce::default());
+    }
 }

@@ -1,7 +1,7 @@
 use anyhow::{Context, bail};
 use clap::Parser;
 use confd::bgpd_file::BgpdFile;
-use confd::daemon::{Status, run};
+use confd::daemon::{Coalesce, Status, run};
 use confd::node::{Method, Registration, choose_address, host, register};
 use datastore::host_config::HostConfig;
 use datastore::resource::AsNumber;
@@ -60,6 +60,13 @@ struct Args {
     /// Address for /liveness, /readiness and /metrics.
     #[arg(long, default_value = "127.0.0.1:9092")]
     metrics_addr: String,
+    /// Rebuild bgpd's configuration once the datastore has been quiet this long
+    /// (milliseconds), folding a burst of changes into one reload.
+    #[arg(long, default_value_t = 50, value_name = "MS")]
+    coalesce_quiet_ms: u64,
+    /// ... but no later than this after the first change (milliseconds).
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    coalesce_max_ms: u64,
 }
 
 async fn detect(method: &str, ipv6: bool) -> anyhow::Result<Option<IpNet>> {
@@ -126,6 +133,8 @@ async fn registration(args: &Args, node: String) -> anyhow::Result<Registration>
 async fn main() -> anyhow::Result<()> {
     terrace_svc::logging::init();
     let args = Args::parse();
+    let window = Coalesce::from_millis(args.coalesce_quiet_ms, args.coalesce_max_ms)
+        .map_err(|e| anyhow::anyhow!("--coalesce-quiet-ms/--coalesce-max-ms: {e}"))?;
     let config = HostConfig::load(&args.config)?;
     let (url, _) = datastore_from_env(args.datastore.as_deref(), config.datastore.as_deref())?;
     let (node, _) = node_from_env(args.node.as_deref(), config.node.as_deref())?;
@@ -154,6 +163,6 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(terrace_svc::serve(listener, probe));
     tokio::spawn(confd::metrics::notify_when_ready(status_rx));
     let shutdown = terrace_svc::shutdown::on_signal()?;
-    run(store, node, sink, status, shutdown).await;
+    run(store, node, sink, window, status, shutdown).await;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! The confd loop against a real SQLite store, with a sink that records what
 //! it is given.
 
-use confd::daemon::{Sink, Status, run};
+use confd::daemon::{Coalesce, Sink, Status, run};
 use confd::model::SpeakerConfig;
 use datastore::resource::client::{ResourceClient, WriteMode};
 use datastore::resource::{Object, load::load_document, stream::split_documents};
@@ -70,6 +70,7 @@ async fn follows_the_datastore_coalesces_bursts_and_keeps_the_last_good_config()
         store.clone(),
         "a".into(),
         recorder.clone(),
+        Coalesce::default(),
         status_tx,
         async {
             let _ = stop_rx.await;
