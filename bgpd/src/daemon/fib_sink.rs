@@ -7,7 +7,8 @@
 //! sends every changed table to the core so the RIB re-runs the decision process.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,9 +17,9 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::conn::AbortOnDrop;
-use crate::fib::plan::{self, Desired, Installed, Op};
+use crate::fib::plan::{self, Change, Desired, Installed, Op, Shared};
 use crate::fib::{KernelFib, Monitor};
-use crate::rib::{FibDelta, NextHopTable};
+use crate::rib::{FibDelta, Gateway, NextHopTable};
 
 /// Dump the main table this often even without change events (missed events).
 pub const RESYNC: Duration = Duration::from_secs(30);
@@ -58,7 +59,7 @@ pub enum FibMode {
 #[derive(Debug)]
 pub enum KernelMsg {
     /// Apply one change.
-    Delta(FibDelta),
+    Change(Change),
     /// The RIB re-converged after a restart: delete what was not re-announced.
     Converged,
 }
@@ -74,6 +75,9 @@ pub enum FibSink {
     Kernel {
         /// Messages to the task.
         tx: mpsc::UnboundedSender<KernelMsg>,
+        /// Next-hop lists shared by the changes queued and the task's desired table:
+        /// a full table waits in the queue while the kernel catches up.
+        hops: Mutex<Shared<IpAddr>>,
         /// The task, stopped with the sink.
         _task: AbortOnDrop,
     },
@@ -97,19 +101,21 @@ impl FibSink {
                 let fib = KernelFib::connect()?;
                 // Subscribe before the first dump so no change falls in between.
                 let monitor = Monitor::start()?;
-                let found = fib.dump().await?;
+                let mut gateways = Shared::default();
+                let found = fib.dump(&mut gateways).await?;
                 let table = fib.next_hop_table().await?;
                 let restarted = !found.is_empty();
                 tracing::info!(routes = found.len(), "routes of a previous run kept");
                 let (tx, rx) = mpsc::unbounded_channel();
                 let (tables_tx, tables) = mpsc::unbounded_channel();
                 let span = tracing::info_span!("reconciler", kind = "routes");
-                let state = KernelState::new(found, table.clone());
+                let state = KernelState::new(found, gateways, table.clone());
                 let task =
                     tokio::spawn(kernel_task(fib, state, rx, monitor, tables_tx).instrument(span));
                 Ok(FibStart {
                     sink: FibSink::Kernel {
                         tx,
+                        hops: Mutex::default(),
                         _task: AbortOnDrop::new(task),
                     },
                     restarted,
@@ -122,14 +128,19 @@ impl FibSink {
 
     /// Apply deltas (in order).
     pub fn apply(&self, deltas: Vec<FibDelta>) {
-        for d in deltas {
-            match self {
-                FibSink::Off => {}
-                FibSink::Channel(tx) => {
+        match self {
+            FibSink::Off => {}
+            FibSink::Channel(tx) => {
+                for d in deltas {
                     let _ = tx.send(d);
                 }
-                FibSink::Kernel { tx, .. } => {
-                    let _ = tx.send(KernelMsg::Delta(d));
+            }
+            FibSink::Kernel { tx, hops, .. } => {
+                // Only the core takes this lock, and sharing a list cannot stop half
+                // way, so a lock poisoned by a panic elsewhere still holds a sound store.
+                let mut hops = hops.lock().unwrap_or_else(PoisonError::into_inner);
+                for d in &deltas {
+                    let _ = tx.send(KernelMsg::Change(plan::change(d, &mut hops)));
                 }
             }
         }
@@ -155,13 +166,16 @@ struct KernelState {
     restarting: bool,
     desired: Desired,
     installed: Installed,
+    /// Gateway lists shared by the routes in `installed` and `found`.
+    gateways: Shared<Gateway>,
     table: NextHopTable,
 }
 
 impl KernelState {
-    fn new(found: Installed, table: NextHopTable) -> KernelState {
+    fn new(found: Installed, gateways: Shared<Gateway>, table: NextHopTable) -> KernelState {
         KernelState {
             installed: found.clone(),
+            gateways,
             restarting: !found.is_empty(),
             found,
             touched: BTreeSet::new(),
@@ -186,13 +200,13 @@ async fn kernel_task(
         tokio::select! {
             msg = rx.recv() => match msg {
                 None => return,
-                Some(KernelMsg::Delta(d)) => {
+                Some(KernelMsg::Change(d)) => {
                     // Coalesce what is queued behind it (rule 7: per batch, not per event).
                     let mut batch = vec![d];
                     let mut converged = false;
                     while batch.len() < BATCH {
                         match rx.try_recv() {
-                            Ok(KernelMsg::Delta(d)) => batch.push(d),
+                            Ok(KernelMsg::Change(d)) => batch.push(d),
                             Ok(KernelMsg::Converged) => {
                                 converged = true;
                                 break;
@@ -221,17 +235,17 @@ async fn kernel_task(
 
 /// Record a batch of deltas and carry out one kernel operation per prefix it touched,
 /// [`IN_FLIGHT`] at a time (the prefixes are distinct, so their order does not matter).
-async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<FibDelta>) {
+async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<Change>) {
     // The last delta per prefix decides whether a removal is forced.
     let mut last_removed: HashMap<IpNet, bool> = HashMap::with_capacity(batch.len());
     let mut order = Vec::with_capacity(batch.len());
-    for d in &batch {
-        let prefix = delta_prefix(d);
+    for c in &batch {
+        let prefix = c.0;
         if st.restarting {
             st.touched.insert(prefix);
         }
-        plan::record(&mut st.desired, d);
-        let removed = matches!(d, FibDelta::Remove { .. });
+        plan::record(&mut st.desired, c);
+        let removed = c.1.is_none();
         if last_removed.insert(prefix, removed).is_none() {
             order.push(prefix);
         }
@@ -249,7 +263,7 @@ async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<FibDelta>
             Some(op)
         })
         .collect();
-    execute_all(fib, &mut st.installed, ops).await;
+    execute_all(fib, &mut st.installed, &mut st.gateways, ops).await;
 }
 
 /// After re-converging from a restart: delete the previous run's routes nobody
@@ -259,7 +273,7 @@ async fn remove_leftovers(fib: &KernelFib, st: &mut KernelState) {
         .into_iter()
         .map(Op::Delete)
         .collect();
-    execute_all(fib, &mut st.installed, ops).await;
+    execute_all(fib, &mut st.installed, &mut st.gateways, ops).await;
     st.restarting = false;
     st.found = Installed::new();
     st.touched = BTreeSet::new();
@@ -285,13 +299,18 @@ async fn rescan(
     st.table = table;
     let _ = tables.send(Arc::new(st.table.clone()));
     let ops = plan::reconcile(&st.desired, &st.table, &st.installed);
-    execute_all(fib, &mut st.installed, ops).await;
+    execute_all(fib, &mut st.installed, &mut st.gateways, ops).await;
 }
 
 /// Carry out operations on distinct prefixes, [`IN_FLIGHT`] netlink requests at a time
 /// (one round trip per route, waited for in turn, is what made installing a full table
 /// slow), recording each one that succeeded.
-async fn execute_all(fib: &KernelFib, installed: &mut Installed, ops: Vec<Op>) {
+async fn execute_all(
+    fib: &KernelFib,
+    installed: &mut Installed,
+    gateways: &mut Shared<Gateway>,
+    ops: Vec<Op>,
+) {
     let mut results = futures::stream::iter(ops)
         .map(|op| async move {
             let r = match &op {
@@ -303,16 +322,8 @@ async fn execute_all(fib: &KernelFib, installed: &mut Installed, ops: Vec<Op>) {
         .buffer_unordered(IN_FLIGHT);
     while let Some((op, r)) = results.next().await {
         match r {
-            Ok(()) => plan::applied(installed, &op),
+            Ok(()) => plan::applied(installed, gateways, &op),
             Err(e) => tracing::warn!(error = %e, "kernel route update failed"),
         }
-    }
-}
-
-fn delta_prefix(d: &FibDelta) -> IpNet {
-    match d {
-        FibDelta::Add { prefix, .. }
-        | FibDelta::Replace { prefix, .. }
-        | FibDelta::Remove { prefix } => *prefix,
     }
 }

@@ -10,7 +10,7 @@ use rtnetlink::packet_route::route::{
 };
 use rtnetlink::{Handle, RouteMessageBuilder};
 
-use super::plan::Installed;
+use super::plan::{Installed, Shared};
 use super::{ROUTE_METRIC, ROUTE_PROTOCOL};
 use crate::rib::{Gateway, KernelRoute, NextHopTable};
 
@@ -70,10 +70,14 @@ impl KernelFib {
         Ok(out)
     }
 
-    /// Our routes in the main table.
-    pub async fn dump(&self) -> Result<Installed, FibError> {
+    /// Our routes in the main table, their gateway lists shared through `gateways`.
+    pub async fn dump(&self, gateways: &mut Shared<Gateway>) -> Result<Installed, FibError> {
         let msgs = self.all_routes("all").await?;
-        Ok(msgs.iter().filter_map(ours).collect())
+        Ok(msgs
+            .iter()
+            .filter_map(ours)
+            .map(|(prefix, gws)| (prefix, gateways.share(&gws)))
+            .collect())
     }
 
     /// The main table as a [`NextHopTable`] (our own routes left out).

@@ -3,17 +3,24 @@
 //! has re-converged.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
+use crate::rib::intern::Interner;
 use crate::rib::{FibDelta, Gateway, NextHopTable};
 
 /// Our routes as the kernel holds them: prefix → gateways (sorted).
-pub type Installed = BTreeMap<IpNet, Vec<Gateway>>;
+pub type Installed = BTreeMap<IpNet, Arc<[Gateway]>>;
 
 /// What the RIB selected: prefix → BGP next hops (sorted).
-pub type Desired = BTreeMap<IpNet, Vec<IpAddr>>;
+pub type Desired = BTreeMap<IpNet, Arc<[IpAddr]>>;
+
+/// A RIB delta as the FIB keeps it: the prefix and its next hops, or `None` once it is
+/// no longer reachable through BGP.
+pub type Change = (IpNet, Option<Arc<[IpAddr]>>);
 
 /// One kernel operation on a route of ours.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,23 +31,72 @@ pub enum Op {
     Delete(IpNet),
 }
 
-/// Record a RIB delta in `desired`.
-pub fn record(desired: &mut Desired, d: &FibDelta) {
+/// Lists of next hops or gateways shared by every route that has them: a full table
+/// has a handful of distinct lists, so a route costs a pointer, not a vector. Unused
+/// lists are forgotten whenever the store has doubled since it last looked.
+#[derive(Debug)]
+pub struct Shared<T> {
+    lists: Interner<[T]>,
+    collect_at: usize,
+}
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Self {
+            lists: Interner::default(),
+            collect_at: 64,
+        }
+    }
+}
+
+impl<T: Clone + Eq + Hash> Shared<T> {
+    /// The shared copy of `list`.
+    pub fn share(&mut self, list: &[T]) -> Arc<[T]> {
+        if self.lists.len() >= self.collect_at {
+            self.lists.collect_garbage();
+            self.collect_at = (2 * self.lists.len()).max(64);
+        }
+        self.lists.intern(list)
+    }
+
+    /// Distinct lists held.
+    pub fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    /// True when no list is held.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+}
+
+/// A RIB delta as a [`Change`], its next hops shared through `hops`.
+pub fn change(d: &FibDelta, hops: &mut Shared<IpAddr>) -> Change {
     match d {
         FibDelta::Add { prefix, next_hops } | FibDelta::Replace { prefix, next_hops } => {
-            desired.insert(*prefix, next_hops.clone());
+            (*prefix, Some(hops.share(next_hops)))
         }
-        FibDelta::Remove { prefix } => {
+        FibDelta::Remove { prefix } => (*prefix, None),
+    }
+}
+
+/// Record a change in `desired`.
+pub fn record(desired: &mut Desired, (prefix, next_hops): &Change) {
+    match next_hops {
+        Some(nhs) => {
+            desired.insert(*prefix, Arc::clone(nhs));
+        }
+        None => {
             desired.remove(prefix);
         }
     }
 }
 
 /// Record a kernel operation that succeeded in `installed`.
-pub fn applied(installed: &mut Installed, op: &Op) {
+pub fn applied(installed: &mut Installed, gateways: &mut Shared<Gateway>, op: &Op) {
     match op {
         Op::Replace(prefix, gws) => {
-            installed.insert(*prefix, gws.clone());
+            installed.insert(*prefix, gateways.share(gws));
         }
         Op::Delete(prefix) => {
             installed.remove(prefix);
@@ -63,7 +119,7 @@ pub fn sync(
     match (want.is_empty(), installed.get(&prefix)) {
         (true, None) => None,
         (true, Some(_)) => Some(Op::Delete(prefix)),
-        (false, Some(have)) if *have == want => None,
+        (false, Some(have)) if **have == *want => None,
         (false, _) => Some(Op::Replace(prefix, want)),
     }
 }
@@ -97,8 +153,8 @@ mod tests {
     #[test]
     fn only_routes_nobody_reannounced_are_left_over() {
         let found: Installed = [
-            (net("10.65.1.0/26"), gws("10.0.0.1")),
-            (net("10.65.2.0/26"), gws("10.0.0.2")),
+            (net("10.65.1.0/26"), gws("10.0.0.1").into()),
+            (net("10.65.2.0/26"), gws("10.0.0.2").into()),
         ]
         .into();
         let table = [
@@ -127,26 +183,58 @@ mod tests {
     #[test]
     fn deltas_update_the_desired_table() {
         let mut t = Desired::new();
+        let mut hops = Shared::default();
         let p = net("10.65.1.0/26");
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        record(
-            &mut t,
-            &FibDelta::Add {
-                prefix: p,
-                next_hops: vec![a],
-            },
-        );
-        record(
-            &mut t,
-            &FibDelta::Replace {
-                prefix: p,
-                next_hops: vec![a, b],
-            },
-        );
-        assert_eq!(t.get(&p), Some(&vec![a, b]));
-        record(&mut t, &FibDelta::Remove { prefix: p });
+        let add = FibDelta::Add {
+            prefix: p,
+            next_hops: vec![a],
+        };
+        record(&mut t, &change(&add, &mut hops));
+        let replace = FibDelta::Replace {
+            prefix: p,
+            next_hops: vec![a, b],
+        };
+        record(&mut t, &change(&replace, &mut hops));
+        assert_eq!(t.get(&p).map(|h| &h[..]), Some(&[a, b][..]));
+        record(&mut t, &change(&FibDelta::Remove { prefix: p }, &mut hops));
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn routes_with_the_same_next_hops_share_one_list() {
+        let mut hops = Shared::default();
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let changes: Vec<Change> = (0..1000u32)
+            .map(|i| {
+                let prefix = IpNet::new(IpAddr::from((0x0a40_0000 + (i << 8)).to_be_bytes()), 24);
+                let d = FibDelta::Add {
+                    prefix: prefix.unwrap(),
+                    next_hops: vec![a],
+                };
+                change(&d, &mut hops)
+            })
+            .collect();
+        assert_eq!(hops.len(), 1);
+        let first = changes[0].1.as_ref().unwrap();
+        assert!(
+            changes
+                .iter()
+                .all(|(_, h)| Arc::ptr_eq(h.as_ref().unwrap(), first))
+        );
+    }
+
+    #[test]
+    fn lists_nobody_holds_are_forgotten_as_the_store_grows() {
+        let mut hops: Shared<u32> = Shared::default();
+        let held: Vec<_> = (0..10).map(|i| hops.share(&[i])).collect();
+        for i in 10..10_000 {
+            hops.share(&[i]);
+        }
+        assert!(hops.len() < 200, "{} lists kept", hops.len());
+        assert!(held.iter().enumerate().all(|(i, h)| h[..] == [i as u32]));
+        assert!(!hops.is_empty());
     }
 
     fn ips(s: &str) -> Vec<IpAddr> {
@@ -247,8 +335,8 @@ mod tests {
             ),
         ];
         for (name, nhs, t, have, want) in rows {
-            let desired: Desired = [(p, ips(nhs))].into();
-            let installed: Installed = have.map(|h| (p, gws(h))).into_iter().collect();
+            let desired: Desired = [(p, ips(nhs).into())].into();
+            let installed: Installed = have.map(|h| (p, gws(h).into())).into_iter().collect();
             assert_eq!(sync(p, &desired, t, &installed), want, "{name}");
         }
     }
@@ -257,7 +345,7 @@ mod tests {
     fn a_withdrawn_prefix_is_deleted_only_if_installed() {
         let p = net("10.65.2.0/26");
         let t = table(&[]);
-        let installed: Installed = [(p, gws("10.0.1.1"))].into();
+        let installed: Installed = [(p, gws("10.0.1.1").into())].into();
         assert_eq!(
             sync(p, &Desired::new(), &t, &installed),
             Some(Op::Delete(p))
@@ -269,11 +357,11 @@ mod tests {
     fn a_table_change_touches_only_desired_prefixes_whose_gateways_changed() {
         let (a, b) = (net("10.65.1.0/26"), net("10.65.2.0/26"));
         let leftover = net("10.99.0.0/24");
-        let desired: Desired = [(a, ips("10.0.1.1")), (b, ips("10.0.2.2"))].into();
+        let desired: Desired = [(a, ips("10.0.1.1").into()), (b, ips("10.0.2.2").into())].into();
         let installed: Installed = [
-            (a, gws("10.0.1.1")),
-            (b, gws("10.0.1.1")),
-            (leftover, gws("10.0.1.1")),
+            (a, gws("10.0.1.1").into()),
+            (b, gws("10.0.1.1").into()),
+            (leftover, gws("10.0.1.1").into()),
         ]
         .into();
         let rows = [
