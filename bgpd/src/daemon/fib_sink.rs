@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::conn::AbortOnDrop;
-use crate::fib::plan::{self, Change, Desired, Installed, Op, Shared};
+use crate::fib::plan::{self, Change, Op, Routes, Shared};
 use crate::fib::{KernelFib, Monitor};
 use crate::rib::{FibDelta, Gateway, NextHopTable};
 
@@ -75,7 +75,7 @@ pub enum FibSink {
     Kernel {
         /// Messages to the task.
         tx: mpsc::UnboundedSender<KernelMsg>,
-        /// Next-hop lists shared by the changes queued and the task's desired table:
+        /// Next-hop lists shared by the changes queued and the task's routes:
         /// a full table waits in the queue while the kernel catches up.
         hops: Mutex<Shared<IpAddr>>,
         /// The task, stopped with the sink.
@@ -157,29 +157,28 @@ impl FibSink {
 /// The kernel task's view: what the RIB wants, what we installed, the table.
 #[derive(Debug)]
 struct KernelState {
-    /// Routes found at start (a previous run's).
-    found: Installed,
+    /// Prefixes of the routes found at start (a previous run's).
+    found: BTreeSet<IpNet>,
     /// Prefixes the RIB has spoken about since start.
     touched: BTreeSet<IpNet>,
     /// Until the RIB re-converged after a restart: only then are `touched` prefixes
     /// tracked (for the leftovers of the previous run).
     restarting: bool,
-    desired: Desired,
-    installed: Installed,
-    /// Gateway lists shared by the routes in `installed` and `found`.
+    /// What the RIB wants and what the kernel holds, per prefix.
+    routes: Routes,
+    /// Gateway lists shared by the installed routes.
     gateways: Shared<Gateway>,
     table: NextHopTable,
 }
 
 impl KernelState {
-    fn new(found: Installed, gateways: Shared<Gateway>, table: NextHopTable) -> KernelState {
+    fn new(found: Routes, gateways: Shared<Gateway>, table: NextHopTable) -> KernelState {
         KernelState {
-            installed: found.clone(),
-            gateways,
             restarting: !found.is_empty(),
-            found,
+            found: found.keys().copied().collect(),
+            routes: found,
+            gateways,
             touched: BTreeSet::new(),
-            desired: Desired::new(),
             table,
         }
     }
@@ -244,7 +243,7 @@ async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<Change>) 
         if st.restarting {
             st.touched.insert(prefix);
         }
-        plan::record(&mut st.desired, c);
+        plan::record(&mut st.routes, c);
         let removed = c.1.is_none();
         if last_removed.insert(prefix, removed).is_none() {
             order.push(prefix);
@@ -255,15 +254,16 @@ async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<Change>) 
         .filter_map(|prefix| {
             // A removal always goes to the kernel: deleting what is gone is success.
             let forced = last_removed.get(&prefix).copied().unwrap_or(false);
-            let op = plan::sync(prefix, &st.desired, &st.table, &st.installed)
+            let op = plan::sync(prefix, &st.routes, &st.table)
                 .or_else(|| forced.then_some(Op::Delete(prefix)))?;
-            if matches!(op, Op::Delete(_)) && st.desired.contains_key(&prefix) {
+            let wanted = st.routes.get(&prefix).is_some_and(|r| r.want.is_some());
+            if matches!(op, Op::Delete(_)) && wanted {
                 tracing::info!(%prefix, "no next hop resolvable; route removed");
             }
             Some(op)
         })
         .collect();
-    execute_all(fib, &mut st.installed, &mut st.gateways, ops).await;
+    execute_all(fib, &mut st.routes, &mut st.gateways, ops).await;
 }
 
 /// After re-converging from a restart: delete the previous run's routes nobody
@@ -273,9 +273,9 @@ async fn remove_leftovers(fib: &KernelFib, st: &mut KernelState) {
         .into_iter()
         .map(Op::Delete)
         .collect();
-    execute_all(fib, &mut st.installed, &mut st.gateways, ops).await;
+    execute_all(fib, &mut st.routes, &mut st.gateways, ops).await;
     st.restarting = false;
-    st.found = Installed::new();
+    st.found = BTreeSet::new();
     st.touched = BTreeSet::new();
 }
 
@@ -298,8 +298,8 @@ async fn rescan(
     tracing::debug!(routes = table.len(), "routing table changed");
     st.table = table;
     let _ = tables.send(Arc::new(st.table.clone()));
-    let ops = plan::reconcile(&st.desired, &st.table, &st.installed);
-    execute_all(fib, &mut st.installed, &mut st.gateways, ops).await;
+    let ops = plan::reconcile(&st.routes, &st.table);
+    execute_all(fib, &mut st.routes, &mut st.gateways, ops).await;
 }
 
 /// Carry out operations on distinct prefixes, [`IN_FLIGHT`] netlink requests at a time
@@ -307,7 +307,7 @@ async fn rescan(
 /// slow), recording each one that succeeded.
 async fn execute_all(
     fib: &KernelFib,
-    installed: &mut Installed,
+    routes: &mut Routes,
     gateways: &mut Shared<Gateway>,
     ops: Vec<Op>,
 ) {
@@ -322,7 +322,7 @@ async fn execute_all(
         .buffer_unordered(IN_FLIGHT);
     while let Some((op, r)) = results.next().await {
         match r {
-            Ok(()) => plan::applied(installed, gateways, &op),
+            Ok(()) => plan::applied(routes, gateways, &op),
             Err(e) => tracing::warn!(error = %e, "kernel route update failed"),
         }
     }

@@ -10,7 +10,7 @@ use rtnetlink::packet_route::route::{
 };
 use rtnetlink::{Handle, RouteMessageBuilder};
 
-use super::plan::{Installed, Shared};
+use super::plan::{Route, Routes, Shared};
 use super::{ROUTE_METRIC, ROUTE_PROTOCOL};
 use crate::rib::{Gateway, KernelRoute, NextHopTable};
 
@@ -71,12 +71,15 @@ impl KernelFib {
     }
 
     /// Our routes in the main table, their gateway lists shared through `gateways`.
-    pub async fn dump(&self, gateways: &mut Shared<Gateway>) -> Result<Installed, FibError> {
+    pub async fn dump(&self, gateways: &mut Shared<Gateway>) -> Result<Routes, FibError> {
         let msgs = self.all_routes("all").await?;
         Ok(msgs
             .iter()
             .filter_map(ours)
-            .map(|(prefix, gws)| (prefix, gateways.share(&gws)))
+            .map(|(prefix, gws)| {
+                let have = Some(gateways.share(&gws));
+                (prefix, Route { want: None, have })
+            })
             .collect())
     }
 

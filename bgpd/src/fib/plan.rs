@@ -2,6 +2,7 @@
 //! next hops are resolved to gateways, and what to delete after a restart once the RIB
 //! has re-converged.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -12,11 +13,18 @@ use ipnet::IpNet;
 use crate::rib::intern::Interner;
 use crate::rib::{FibDelta, Gateway, NextHopTable};
 
-/// Our routes as the kernel holds them: prefix → gateways (sorted).
-pub type Installed = BTreeMap<IpNet, Arc<[Gateway]>>;
+/// What the FIB knows of one prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    /// The BGP next hops the RIB selected (sorted), if it selected any.
+    pub want: Option<Arc<[IpAddr]>>,
+    /// The gateways our kernel route goes via (sorted), if we have one there.
+    pub have: Option<Arc<[Gateway]>>,
+}
 
-/// What the RIB selected: prefix → BGP next hops (sorted).
-pub type Desired = BTreeMap<IpNet, Arc<[IpAddr]>>;
+/// Every prefix the RIB wants in the kernel or that we hold there. One map, not one
+/// for each side: a prefix costs one key, and a change one lookup per step.
+pub type Routes = BTreeMap<IpNet, Route>;
 
 /// A RIB delta as the FIB keeps it: the prefix and its next hops, or `None` once it is
 /// no longer reachable through BGP.
@@ -80,43 +88,47 @@ pub fn change(d: &FibDelta, hops: &mut Shared<IpAddr>) -> Change {
     }
 }
 
-/// Record a change in `desired`.
-pub fn record(desired: &mut Desired, (prefix, next_hops): &Change) {
+/// Record a change in what the RIB wants.
+pub fn record(routes: &mut Routes, (prefix, next_hops): &Change) {
     match next_hops {
-        Some(nhs) => {
-            desired.insert(*prefix, Arc::clone(nhs));
-        }
-        None => {
-            desired.remove(prefix);
+        Some(nhs) => routes.entry(*prefix).or_default().want = Some(Arc::clone(nhs)),
+        None => clear(routes, *prefix, |r| r.want = None),
+    }
+}
+
+/// Apply `f` to the prefix's entry, if there is one, and drop the entry once neither
+/// side holds anything.
+fn clear(routes: &mut Routes, prefix: IpNet, f: impl FnOnce(&mut Route)) {
+    if let Entry::Occupied(mut e) = routes.entry(prefix) {
+        f(e.get_mut());
+        if e.get().want.is_none() && e.get().have.is_none() {
+            e.remove();
         }
     }
 }
 
-/// Record a kernel operation that succeeded in `installed`.
-pub fn applied(installed: &mut Installed, gateways: &mut Shared<Gateway>, op: &Op) {
+/// Record a kernel operation that succeeded.
+pub fn applied(routes: &mut Routes, gateways: &mut Shared<Gateway>, op: &Op) {
     match op {
         Op::Replace(prefix, gws) => {
-            installed.insert(*prefix, gateways.share(gws));
+            routes.entry(*prefix).or_default().have = Some(gateways.share(gws));
         }
-        Op::Delete(prefix) => {
-            installed.remove(prefix);
-        }
+        Op::Delete(prefix) => clear(routes, *prefix, |r| r.have = None),
     }
 }
 
 /// The operation that brings `prefix` in the kernel to its desired next hops resolved
 /// through `table`: via the resolved gateways, or removed when no next hop resolves.
-pub fn sync(
-    prefix: IpNet,
-    desired: &Desired,
-    table: &NextHopTable,
-    installed: &Installed,
-) -> Option<Op> {
-    let want = desired
-        .get(&prefix)
+pub fn sync(prefix: IpNet, routes: &Routes, table: &NextHopTable) -> Option<Op> {
+    op_for(prefix, routes.get(&prefix), table)
+}
+
+fn op_for(prefix: IpNet, route: Option<&Route>, table: &NextHopTable) -> Option<Op> {
+    let want = route
+        .and_then(|r| r.want.as_ref())
         .map(|nhs| table.gateways(nhs))
         .unwrap_or_default();
-    match (want.is_empty(), installed.get(&prefix)) {
+    match (want.is_empty(), route.and_then(|r| r.have.as_ref())) {
         (true, None) => None,
         (true, Some(_)) => Some(Op::Delete(prefix)),
         (false, Some(have)) if **have == *want => None,
@@ -125,21 +137,18 @@ pub fn sync(
 }
 
 /// After the table changed: the operations for every desired prefix.
-pub fn reconcile(desired: &Desired, table: &NextHopTable, installed: &Installed) -> Vec<Op> {
-    desired
-        .keys()
-        .filter_map(|p| sync(*p, desired, table, installed))
+pub fn reconcile(routes: &Routes, table: &NextHopTable) -> Vec<Op> {
+    routes
+        .iter()
+        .filter(|(_, r)| r.want.is_some())
+        .filter_map(|(p, r)| op_for(*p, Some(r), table))
         .collect()
 }
 
 /// Routes found at start that the RIB did not (re)install since: delete these once the
 /// RIB has re-converged after a restart.
-pub fn leftovers(found_at_start: &Installed, touched: &BTreeSet<IpNet>) -> Vec<IpNet> {
-    found_at_start
-        .keys()
-        .filter(|p| !touched.contains(p))
-        .copied()
-        .collect()
+pub fn leftovers(found_at_start: &BTreeSet<IpNet>, touched: &BTreeSet<IpNet>) -> Vec<IpNet> {
+    found_at_start.difference(touched).copied().collect()
 }
 
 #[cfg(test)]
@@ -152,11 +161,7 @@ mod tests {
 
     #[test]
     fn only_routes_nobody_reannounced_are_left_over() {
-        let found: Installed = [
-            (net("10.65.1.0/26"), gws("10.0.0.1").into()),
-            (net("10.65.2.0/26"), gws("10.0.0.2").into()),
-        ]
-        .into();
+        let found: BTreeSet<IpNet> = [net("10.65.1.0/26"), net("10.65.2.0/26")].into();
         let table = [
             (
                 "nothing relearned: all go",
@@ -182,7 +187,7 @@ mod tests {
 
     #[test]
     fn deltas_update_the_desired_table() {
-        let mut t = Desired::new();
+        let mut t = Routes::new();
         let mut hops = Shared::default();
         let p = net("10.65.1.0/26");
         let a: IpAddr = "10.0.0.1".parse().unwrap();
@@ -197,9 +202,31 @@ mod tests {
             next_hops: vec![a, b],
         };
         record(&mut t, &change(&replace, &mut hops));
-        assert_eq!(t.get(&p).map(|h| &h[..]), Some(&[a, b][..]));
+        let want = t.get(&p).and_then(|r| r.want.as_deref());
+        assert_eq!(want, Some(&[a, b][..]));
         record(&mut t, &change(&FibDelta::Remove { prefix: p }, &mut hops));
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn a_prefix_is_forgotten_once_neither_the_rib_nor_the_kernel_holds_it() {
+        let (mut t, mut hops, mut gateways) = (Routes::new(), Shared::default(), Shared::default());
+        let p = net("10.65.1.0/26");
+        let add = FibDelta::Add {
+            prefix: p,
+            next_hops: ips("10.0.0.1"),
+        };
+        record(&mut t, &change(&add, &mut hops));
+        applied(&mut t, &mut gateways, &Op::Replace(p, gws("10.0.0.1")));
+        record(&mut t, &change(&FibDelta::Remove { prefix: p }, &mut hops));
+        assert!(
+            t.get(&p)
+                .is_some_and(|r| r.want.is_none() && r.have.is_some())
+        );
+        applied(&mut t, &mut gateways, &Op::Delete(p));
+        assert!(t.is_empty());
+        applied(&mut t, &mut gateways, &Op::Delete(p));
+        assert!(t.is_empty(), "deleting what is gone adds nothing");
     }
 
     #[test]
@@ -243,6 +270,14 @@ mod tests {
 
     fn gws(s: &str) -> Vec<Gateway> {
         ips(s).into_iter().map(Gateway::from).collect()
+    }
+
+    /// A prefix's entry from its wanted next hops and installed gateways.
+    fn route(want: Option<&str>, have: Option<&str>) -> Route {
+        Route {
+            want: want.map(|w| ips(w).into()),
+            have: have.map(|h| gws(h).into()),
+        }
     }
 
     /// A host on 10.0.1.0/30 whose ToR is 10.0.1.1; `extra` routes are added to it.
@@ -335,9 +370,8 @@ mod tests {
             ),
         ];
         for (name, nhs, t, have, want) in rows {
-            let desired: Desired = [(p, ips(nhs).into())].into();
-            let installed: Installed = have.map(|h| (p, gws(h).into())).into_iter().collect();
-            assert_eq!(sync(p, &desired, t, &installed), want, "{name}");
+            let routes: Routes = [(p, route(Some(nhs), have))].into();
+            assert_eq!(sync(p, &routes, t), want, "{name}");
         }
     }
 
@@ -345,23 +379,19 @@ mod tests {
     fn a_withdrawn_prefix_is_deleted_only_if_installed() {
         let p = net("10.65.2.0/26");
         let t = table(&[]);
-        let installed: Installed = [(p, gws("10.0.1.1").into())].into();
-        assert_eq!(
-            sync(p, &Desired::new(), &t, &installed),
-            Some(Op::Delete(p))
-        );
-        assert_eq!(sync(p, &Desired::new(), &t, &Installed::new()), None);
+        let installed: Routes = [(p, route(None, Some("10.0.1.1")))].into();
+        assert_eq!(sync(p, &installed, &t), Some(Op::Delete(p)));
+        assert_eq!(sync(p, &Routes::new(), &t), None);
     }
 
     #[test]
     fn a_table_change_touches_only_desired_prefixes_whose_gateways_changed() {
         let (a, b) = (net("10.65.1.0/26"), net("10.65.2.0/26"));
         let leftover = net("10.99.0.0/24");
-        let desired: Desired = [(a, ips("10.0.1.1").into()), (b, ips("10.0.2.2").into())].into();
-        let installed: Installed = [
-            (a, gws("10.0.1.1").into()),
-            (b, gws("10.0.1.1").into()),
-            (leftover, gws("10.0.1.1").into()),
+        let routes: Routes = [
+            (a, route(Some("10.0.1.1"), Some("10.0.1.1"))),
+            (b, route(Some("10.0.2.2"), Some("10.0.1.1"))),
+            (leftover, route(None, Some("10.0.1.1"))),
         ]
         .into();
         let rows = [
@@ -382,7 +412,7 @@ mod tests {
             ),
         ];
         for (name, t, want) in rows {
-            assert_eq!(reconcile(&desired, &t, &installed), want, "{name}");
+            assert_eq!(reconcile(&routes, &t), want, "{name}");
         }
     }
 }
