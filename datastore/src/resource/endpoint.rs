@@ -96,17 +96,23 @@ pub struct HostEndpointSpec {
 /// Longest Linux interface name (IFNAMSIZ less the terminating NUL).
 pub const MAX_INTERFACE_NAME: usize = 15;
 
-fn check_interface_name(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
+/// True for a name Terrace programs as an interface: 1-15 letters, digits, `_`, `.` or
+/// `-`. Linux accepts more (quotes, `;`, braces), but the name is also written into
+/// nftables rules, whose quoted strings have no escapes, and into logs and commands.
+pub fn is_interface_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= MAX_INTERFACE_NAME
         && name
             .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'/' && b != b':');
-    if ok {
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+fn check_interface_name(name: &str) -> Result<(), String> {
+    if is_interface_name(name) {
         Ok(())
     } else {
         Err(format!(
-            "{name:?} is not a Linux interface name (1-15 visible characters, no '/' or ':')"
+            "{name:?} is not an interface name Terrace accepts (1-15 letters, digits, '_', '.' or '-')"
         ))
     }
 }
@@ -261,6 +267,12 @@ mod tests {
         assert!(check_interface_name("tra1b2c3d4e5f6g").is_ok());
         assert!(check_interface_name("tra1b2c3d4e5f6g7").is_err());
         assert!(check_interface_name("a/b").is_err());
+        for hostile in ["tra1\" : accept", "a;b", "a b", "a{b", "a\nb", "", "é"] {
+            assert!(check_interface_name(hostile).is_err(), "{hostile:?}");
+        }
+        for fine in ["eth0", "eth0.100", "br-4f2a", "enp0s31f6", "vxlan_calico"] {
+            assert!(check_interface_name(fine).is_ok(), "{fine:?}");
+        }
     }
 
     #[test]

@@ -74,6 +74,40 @@ spec:
 "#;
 
 #[test]
+fn an_endpoint_whose_interface_name_cannot_be_programmed_gets_nothing() {
+    let hostile = [
+        "tra\" : accept, \"x",
+        "../../../kernel",
+        "tra1234567890abc",
+        "a b",
+    ];
+    let mut endpoints: Vec<LocalEndpoint> = hostile
+        .iter()
+        .enumerate()
+        .map(|(i, iface)| {
+            wep(
+                "n1",
+                &format!("h{i}"),
+                iface,
+                &format!("10.65.0.{}", i + 10),
+                &[],
+            )
+        })
+        .collect();
+    endpoints.push(wep("n1", "ok", "tra", "10.65.0.2", &[]));
+    let plan = compute(&world("", endpoints));
+    let ifaces: Vec<&String> = plan.endpoints.keys().collect();
+    assert_eq!(ifaces, ["tra"]);
+    let routes: Vec<String> = plan.routes.iter().map(|r| r.dst.to_string()).collect();
+    assert_eq!(routes, ["10.65.0.2/32"]);
+    assert!(
+        plan.sysctls.keys().all(|k| k.contains("/tra/")),
+        "{:?}",
+        plan.sysctls.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn local_workloads_get_host_routes_and_calico_sysctls() {
     let w = world(
         "",

@@ -20,6 +20,7 @@ mod sets;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use datastore::resource::endpoint::is_interface_name;
 use ipnet::IpNet;
 use policies::eval::{Direction, EndpointKey, namespace_labels_of, policy_applies};
 use policies::model::{Policy, Resource};
@@ -553,9 +554,11 @@ fn ns_lookup(namespaces: &BTreeMap<String, Labels>) -> impl Fn(&str) -> Labels +
 }
 
 /// True when `e` is an endpoint of this node felix programs: it has an
-/// interface of its own (not the `*` of an all-interfaces host endpoint).
+/// interface of its own (not the `*` of an all-interfaces host endpoint) whose
+/// name can be written into rules. Any other name gets no dispatch entry, so
+/// its traffic meets the drop for unknown interfaces.
 fn is_programmed(world: &World, e: &LocalEndpoint) -> bool {
-    e.node == world.node && !e.iface.is_empty() && e.iface != "*"
+    e.node == world.node && is_interface_name(&e.iface)
 }
 
 #[cfg(test)]
