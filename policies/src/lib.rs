@@ -24,8 +24,9 @@
 //!
 //! Tests: `cargo test -p policies` (selector tables and properties, Calico
 //! validation tables, the Kubernetes e2e scenario matrix, examples).
-//! Fuzzing: `cd policies/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run selector`
-//! (or `documents`); the fuzz project is outside the workspace.
+//! Fuzzing: `scripts/fuzz policies` (CI runs it), or `cd policies/fuzz &&
+//! RUSTC_BOOTSTRAP=1 cargo fuzz run selector` (or `documents`); the fuzz
+//! project is outside the workspace.
 //! Figures: `cargo bench -p policies`.
 
 pub mod document;
