@@ -4,6 +4,7 @@
 //! place and is reported.
 
 use crate::model::{Inputs, SpeakerConfig, build};
+use crate::screen::Screen;
 use datastore::{Store, key::ROOT, list_watch::ListWatch, mirror::Mirror};
 use std::{future::Future, sync::Arc, time::Duration};
 use tokio::sync::{mpsc, watch};
@@ -71,6 +72,9 @@ pub struct Status {
     pub watch_events: u64,
     /// Times following the datastore failed.
     pub watch_errors: u64,
+    /// Records refused now (not decodable or not valid); each is used in the version
+    /// last accepted, or left out.
+    pub records_refused: u64,
 }
 
 type Batch = Result<datastore::list_watch::Update, String>;
@@ -134,6 +138,7 @@ pub async fn run<S: Sink>(
     let _pump = AbortOnDrop(task);
     let mut mirror = Mirror::default();
     let mut last: Option<SpeakerConfig> = None;
+    let mut screen = Screen::default();
     tokio::pin!(shutdown);
     loop {
         let first = tokio::select! {
@@ -161,23 +166,27 @@ pub async fn run<S: Sink>(
             }
         }
         if healthy {
-            rebuild(&node, &mirror, &mut last, &mut sink, &status).await;
+            let seen = (&mirror, &mut screen);
+            rebuild(&node, seen, &mut last, &mut sink, &status).await;
         }
     }
 }
 
 async fn rebuild<S: Sink>(
     node: &str,
-    mirror: &Mirror,
+    (mirror, screen): (&Mirror, &mut Screen),
     last: &mut Option<SpeakerConfig>,
     sink: &mut S,
     status: &watch::Sender<Status>,
 ) {
     let decoded = mirror.decode();
-    for (key, reason) in &decoded.errors {
-        tracing::warn!(%key, %reason, "skipping a record that does not decode");
+    let screened = screen.pass(&decoded);
+    for (key, reason) in &screened.newly_refused {
+        tracing::warn!(%key, %reason, "record refused; using the version last accepted, if any");
     }
-    let built = Inputs::from_objects(node, &decoded.objects, decoded.blocks)
+    let refused = screened.refused.len() as u64;
+    status.send_modify(|s| s.records_refused = refused);
+    let built = Inputs::from_objects(node, &screened.objects, decoded.blocks)
         .map_err(|e| e.to_string())
         .and_then(|inputs| build(&inputs).map_err(|e| e.to_string()));
     let outcome = match built {

@@ -46,6 +46,12 @@ pub fn render(s: &Status) -> String {
         s.last_render_unix_ms as f64 / 1000.0,
     );
     e.single(
+        "confd_records_refused",
+        "Records that do not decode or validate now (each used as last accepted, or left out)",
+        Type::Gauge,
+        s.records_refused as f64,
+    );
+    e.single(
         "confd_ready",
         "1 once a configuration is applied and the datastore is followed",
         Type::Gauge,

@@ -51,21 +51,29 @@ fn peer(name: &str, ip: &str) -> Vec<Object> {
     ))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn follows_the_datastore_coalesces_bursts_and_keeps_the_last_good_config() {
+/// confd's loop for node `a` on a fresh SQLite store holding nodes `a` and `b`, and `extra`.
+struct Running {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn datastore::Store>,
+    client: ResourceClient,
+    recorder: Recorder,
+    status: watch::Receiver<Status>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    daemon: tokio::task::JoinHandle<()>,
+}
+
+async fn start(extra: &[Object]) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let url =
         DatastoreUrl::parse(&format!("sqlite://{}", dir.path().join("s.db").display())).unwrap();
     let store = datastore::open(&url).await.unwrap();
     let client = ResourceClient::new(store.clone());
-    client
-        .write_all(&objects(NODES), WriteMode::Apply)
-        .await
-        .unwrap();
-
+    let mut initial = objects(NODES);
+    initial.extend_from_slice(extra);
+    client.write_all(&initial, WriteMode::Apply).await.unwrap();
     let recorder = Recorder::default();
-    let (status_tx, status_rx) = watch::channel(Status::default());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (status_tx, status) = watch::channel(Status::default());
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let daemon = tokio::spawn(run(
         store.clone(),
         "a".into(),
@@ -76,6 +84,28 @@ async fn follows_the_datastore_coalesces_bursts_and_keeps_the_last_good_config()
             let _ = stop_rx.await;
         },
     ));
+    Running {
+        _dir: dir,
+        store,
+        client,
+        recorder,
+        status,
+        stop,
+        daemon,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_the_datastore_coalesces_bursts_and_keeps_the_last_good_config() {
+    let Running {
+        _dir,
+        store: _,
+        client,
+        recorder,
+        status: status_rx,
+        stop: stop_tx,
+        daemon,
+    } = start(&[]).await;
 
     let seen = recorder.seen.clone();
     wait_for("the first configuration", || {
@@ -149,6 +179,70 @@ async fn follows_the_datastore_coalesces_bursts_and_keeps_the_last_good_config()
             .is_some_and(|c| c.peers.len() == 5)
     })
     .await;
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), daemon)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_written_past_validation_neither_blocks_changes_nor_drops_its_session() {
+    let Running {
+        _dir,
+        store,
+        client,
+        recorder,
+        status: status_rx,
+        stop: stop_tx,
+        daemon,
+    } = start(&peer("tor", "10.0.0.254")).await;
+    let seen = recorder.seen.clone();
+    let peers = |seen: &Arc<Mutex<Vec<SpeakerConfig>>>| {
+        seen.lock().unwrap().last().map(|c| {
+            let mut ips: Vec<String> = c.peers.iter().map(|p| p.address.to_string()).collect();
+            ips.sort();
+            ips
+        })
+    };
+    wait_for("mesh and ToR", || {
+        peers(&seen).is_some_and(|p| p.len() == 2)
+    })
+    .await;
+
+    // Straight into the store, as a hand-written etcd record would be: the ToR's
+    // AS number is garbage, and a new peer's address is not an address.
+    let tor_key = peer("tor", "10.0.0.254")[0].key().unwrap().to_string();
+    let broken = r#"{"apiVersion":"terrace.io/v1","kind":"BGPPeer","metadata":{"name":"tor"},"spec":{"peerIP":"10.0.0.9","asNumber":"many"}}"#;
+    store
+        .put(&tor_key, broken.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let bad_new = r#"{"apiVersion":"terrace.io/v1","kind":"BGPPeer","metadata":{"name":"bad"},"spec":{"peerIP":"ten","asNumber":65000}}"#;
+    store
+        .put("/terrace/v1/bgppeers/bad", bad_new.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let mut rx = status_rx.clone();
+    wait_for("both refused", || {
+        rx.borrow_and_update().records_refused == 2
+    })
+    .await;
+
+    // A valid change still goes through, and the ToR keeps its last good session.
+    client
+        .write_all(&peer("tor2", "10.0.0.253"), WriteMode::Apply)
+        .await
+        .unwrap();
+    wait_for("the second ToR", || {
+        peers(&seen).is_some_and(|p| p.len() == 3)
+    })
+    .await;
+    let now = peers(&seen).unwrap();
+    assert!(now.contains(&"10.0.0.254".to_string()), "{now:?}");
+    assert!(!now.contains(&"10.0.0.9".to_string()), "{now:?}");
+    assert!(status_rx.borrow().last_error.is_none());
 
     stop_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), daemon)

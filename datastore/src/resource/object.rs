@@ -2,6 +2,7 @@
 //! the spec as JSON so every component decodes only the kinds it needs.
 
 use super::{
+    field_error::FieldError,
     kind::{API_VERSION, Kind},
     meta::ObjectMeta,
 };
@@ -61,6 +62,21 @@ impl Object {
             name: self.metadata.name.clone(),
             source,
         })
+    }
+
+    /// The spec decoded as `T` and checked with `validate`, the check `netctl apply`
+    /// runs: for readers that cannot trust whoever wrote the record (anyone with
+    /// write access to the datastore can skip netctl). The error says every problem.
+    pub fn valid_spec<T: DeserializeOwned>(
+        &self,
+        validate: impl Fn(&T) -> Result<(), Vec<FieldError>>,
+    ) -> Result<T, String> {
+        let spec: T = self.spec_as().map_err(|e| e.to_string())?;
+        validate(&spec).map_err(|errors| {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            text.join("; ")
+        })?;
+        Ok(spec)
     }
 
     /// The stored bytes; server-managed metadata is not part of them.

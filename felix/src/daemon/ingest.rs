@@ -4,12 +4,10 @@
 use datastore::ipam::Block;
 use datastore::key::Key;
 use datastore::resource::{
-    FelixConfigurationSpec, FieldError, HostEndpointSpec, IPPoolSpec, Kind, Object,
-    WorkloadEndpointSpec,
+    FelixConfigurationSpec, HostEndpointSpec, IPPoolSpec, Kind, Object, WorkloadEndpointSpec,
 };
 use policies::eval::{Endpoint, EndpointKey, NamedPort};
 use policies::model::Protocol;
-use serde::de::DeserializeOwned;
 
 use crate::calc::world::Pool;
 use crate::calc::{EndpointKind, Engine, LocalEndpoint, Settings};
@@ -139,7 +137,7 @@ impl Ingest {
             (Kind::HostEndpoint, Some(o)) => e.upsert_endpoint(host(&o)?),
             (Kind::IPPool, None) => e.set_pool(&name, None),
             (Kind::IPPool, Some(o)) => {
-                let spec = valid_spec(&o, IPPoolSpec::validate)?;
+                let spec = o.valid_spec(IPPoolSpec::validate)?;
                 let pool = Pool {
                     cidr: spec.cidr,
                     nat_outgoing: spec.nat_outgoing && !spec.disabled,
@@ -148,7 +146,7 @@ impl Ingest {
             }
             (Kind::FelixConfiguration, o) => {
                 let spec = o
-                    .map(|o| valid_spec(&o, FelixConfigurationSpec::validate))
+                    .map(|o| o.valid_spec(FelixConfigurationSpec::validate))
                     .transpose()?;
                 if name == "default" {
                     self.global_config = spec;
@@ -214,23 +212,8 @@ fn named_ports(ports: &[datastore::resource::EndpointPort]) -> Vec<NamedPort> {
         .collect()
 }
 
-/// The spec of `o` if it is one `netctl apply` would accept: felix does not trust
-/// whoever wrote the record (an interface name is written into nft rules, a pool's
-/// CIDR into routes).
-fn valid_spec<T: DeserializeOwned>(
-    o: &Object,
-    validate: impl Fn(&T) -> Result<(), Vec<FieldError>>,
-) -> Result<T, String> {
-    let spec: T = o.spec_as().map_err(|e| e.to_string())?;
-    validate(&spec).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        text.join("; ")
-    })?;
-    Ok(spec)
-}
-
 fn workload(o: &Object) -> Result<LocalEndpoint, String> {
-    let spec = valid_spec(o, WorkloadEndpointSpec::validate)?;
+    let spec = o.valid_spec(WorkloadEndpointSpec::validate)?;
     let ns = o
         .metadata
         .namespace
@@ -253,7 +236,7 @@ fn workload(o: &Object) -> Result<LocalEndpoint, String> {
 }
 
 fn host(o: &Object) -> Result<LocalEndpoint, String> {
-    let spec = valid_spec(o, HostEndpointSpec::validate)?;
+    let spec = o.valid_spec(HostEndpointSpec::validate)?;
     let endpoint = Endpoint {
         key: EndpointKey::host(&o.metadata.name),
         labels: o.metadata.labels.clone(),
