@@ -252,3 +252,56 @@ fn host(o: &Object) -> Result<LocalEndpoint, String> {
         allowed_sources: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "/terrace/v1/workloadendpoints/default/w1";
+
+    fn wep(iface: &str) -> Vec<u8> {
+        serde_json::json!({"apiVersion": "terrace.io/v1", "kind": "WorkloadEndpoint",
+            "metadata": {"name": "w1", "namespace": "default"},
+            "spec": {"node": "host", "interfaceName": iface, "ipNetworks": ["10.65.0.2/32"]}})
+        .to_string()
+        .into_bytes()
+    }
+
+    fn programmed(ingest: &mut Ingest) -> Vec<String> {
+        ingest.engine.commit();
+        ingest.engine.plan().endpoints.keys().cloned().collect()
+    }
+
+    #[test]
+    fn a_record_netctl_would_refuse_is_refused_and_the_accepted_one_stays() {
+        let mut ingest = Ingest::new("host");
+        let err = ingest
+            .apply(KEY, Some(&wep("tra1\" : accept")))
+            .unwrap_err();
+        assert!(err.to_string().contains("spec.interfaceName"), "{err}");
+        assert!(programmed(&mut ingest).is_empty());
+
+        ingest.apply(KEY, Some(&wep("tra1"))).unwrap();
+        assert_eq!(programmed(&mut ingest), ["tra1"]);
+        assert!(ingest.apply(KEY, Some(&wep("../../x"))).is_err());
+        assert_eq!(programmed(&mut ingest), ["tra1"], "last accepted version");
+        ingest.apply(KEY, None).unwrap();
+        assert!(programmed(&mut ingest).is_empty());
+    }
+
+    #[test]
+    fn an_invalid_felix_configuration_does_not_change_the_settings() {
+        let mut ingest = Ingest::new("host");
+        let config = |prefix: &str| {
+            serde_json::json!({"apiVersion": "terrace.io/v1", "kind": "FelixConfiguration",
+                "metadata": {"name": "default"}, "spec": {"interfacePrefix": prefix}})
+            .to_string()
+            .into_bytes()
+        };
+        let key = "/terrace/v1/felixconfigurations/default";
+        ingest.apply(key, Some(&config("cali"))).unwrap();
+        assert!(ingest.apply(key, Some(&config("a\"*"))).is_err());
+        ingest.engine.commit();
+        assert_eq!(ingest.engine.plan().settings.interface_prefix, "cali");
+    }
+}
