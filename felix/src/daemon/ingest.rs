@@ -44,6 +44,8 @@ pub struct Ingest {
     /// Settings of this host that override FelixConfiguration, highest
     /// precedence first (environment, then the config file).
     local: Vec<FelixConfigurationSpec>,
+    /// Records refused so far (bad key, undecodable or invalid value).
+    pub refused: u64,
 }
 
 impl Ingest {
@@ -63,6 +65,7 @@ impl Ingest {
             global_config: None,
             node_config: None,
             local,
+            refused: 0,
         }
     }
 
@@ -84,8 +87,17 @@ impl Ingest {
         self.engine.set_settings(settings);
     }
 
-    /// Applies one record: `Some(value)` is a put, `None` a delete.
+    /// Applies one record: `Some(value)` is a put, `None` a delete. A refused put
+    /// leaves the record's previous version in force.
     pub fn apply(&mut self, key: &str, value: Option<&[u8]>) -> Result<(), IngestError> {
+        let applied = self.apply_record(key, value);
+        if applied.is_err() {
+            self.refused += 1;
+        }
+        applied
+    }
+
+    fn apply_record(&mut self, key: &str, value: Option<&[u8]>) -> Result<(), IngestError> {
         let bad_key = |reason: String| IngestError::Key {
             key: key.to_string(),
             reason,
@@ -287,6 +299,7 @@ mod tests {
         assert_eq!(programmed(&mut ingest), ["tra1"], "last accepted version");
         ingest.apply(KEY, None).unwrap();
         assert!(programmed(&mut ingest).is_empty());
+        assert_eq!(ingest.refused, 2);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct Metrics {
     pub failures: AtomicU64,
     /// Periodic resyncs.
     pub resyncs: AtomicU64,
+    /// Datastore records refused (not decodable or not valid).
+    pub records_refused: AtomicU64,
     /// Datastore reachable and first dataplane programmed.
     pub ready: AtomicBool,
     buckets: [AtomicU64; BUCKETS.len()],
@@ -66,6 +68,11 @@ impl Metrics {
                 &self.failures,
             ),
             ("felix_resyncs_total", "Periodic resyncs", &self.resyncs),
+            (
+                "felix_records_refused_total",
+                "Datastore records refused: bad key, undecodable or invalid",
+                &self.records_refused,
+            ),
         ];
         for (name, help, v) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");

@@ -140,6 +140,7 @@ pub async fn run(
                 for m in batch {
                     dirty |= handle(&mut state, m, &mut synced, &mut up, &mut pass);
                 }
+                metrics.records_refused.store(state.refused, Ordering::Relaxed);
             }
             _ = ticker.tick() => {
                 metrics.resyncs.fetch_add(1, Ordering::Relaxed);
