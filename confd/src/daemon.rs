@@ -24,7 +24,7 @@ pub struct Coalesce {
 impl Default for Coalesce {
     fn default() -> Self {
         Self {
-            quiet: Duration::from_millis(50),
+            quiet: Duration::from_millis(20),
             max: Duration::from_millis(500),
         }
     }
@@ -255,7 +255,7 @@ mod tests {
         let start = Instant::now();
         let batch = gather(&mut rx, 99, Coalesce::default()).await;
         assert_eq!(batch.len(), 11);
-        assert_eq!(start.elapsed(), Duration::from_millis(50 + 50));
+        assert_eq!(start.elapsed(), Duration::from_millis(50 + 20));
     }
 
     #[tokio::test(start_paused = true)]
@@ -274,6 +274,6 @@ mod tests {
     #[test]
     fn a_quiet_window_longer_than_the_longest_wait_is_refused() {
         assert!(Coalesce::from_millis(100, 50).is_err());
-        assert_eq!(Coalesce::from_millis(50, 500).unwrap(), Coalesce::default());
+        assert_eq!(Coalesce::from_millis(20, 500).unwrap(), Coalesce::default());
     }
 }

@@ -62,7 +62,7 @@ struct Args {
     metrics_addr: String,
     /// Rebuild bgpd's configuration once the datastore has been quiet this long
     /// (milliseconds), folding a burst of changes into one reload.
-    #[arg(long, default_value_t = 50, value_name = "MS")]
+    #[arg(long, default_value_t = 20, value_name = "MS")]
     coalesce_quiet_ms: u64,
     /// ... but no later than this after the first change (milliseconds).
     #[arg(long, default_value_t = 500, value_name = "MS")]
