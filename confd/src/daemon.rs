@@ -184,7 +184,7 @@ async fn rebuild<S: Sink>(
     for (key, reason) in &screened.newly_refused {
         tracing::warn!(%key, %reason, "record refused; using the version last accepted, if any");
     }
-    let refused = screened.refused.len() as u64;
+    let refused = screened.refused as u64;
     status.send_modify(|s| s.records_refused = refused);
     let built = Inputs::from_objects(node, &screened.objects, decoded.blocks)
         .map_err(|e| e.to_string())

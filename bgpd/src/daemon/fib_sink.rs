@@ -6,7 +6,7 @@
 //! [`RESYNC`]), installs each route via the gateways its BGP next hops resolve to, and
 //! sends every changed table to the core so the RIB re-runs the decision process.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -235,8 +235,7 @@ async fn kernel_task(
 /// Record a batch of deltas and carry out one kernel operation per prefix it touched,
 /// [`IN_FLIGHT`] at a time (the prefixes are distinct, so their order does not matter).
 async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<Change>) {
-    // The last delta per prefix decides whether a removal is forced.
-    let mut last_removed: HashMap<IpNet, bool> = HashMap::with_capacity(batch.len());
+    let mut seen: HashSet<IpNet> = HashSet::with_capacity(batch.len());
     let mut order = Vec::with_capacity(batch.len());
     for c in &batch {
         let prefix = c.0;
@@ -244,19 +243,18 @@ async fn apply_batch(fib: &KernelFib, st: &mut KernelState, batch: Vec<Change>) 
             st.touched.insert(prefix);
         }
         plan::record(&mut st.routes, c);
-        let removed = c.1.is_none();
-        if last_removed.insert(prefix, removed).is_none() {
+        if seen.insert(prefix) {
             order.push(prefix);
         }
     }
     let ops: Vec<Op> = order
         .into_iter()
         .filter_map(|prefix| {
-            // A removal always goes to the kernel: deleting what is gone is success.
-            let forced = last_removed.get(&prefix).copied().unwrap_or(false);
-            let op = plan::sync(prefix, &st.routes, &st.table)
-                .or_else(|| forced.then_some(Op::Delete(prefix)))?;
+            // Withdrawn by the batch's last change for it: the removal always goes to
+            // the kernel, since deleting what is gone is success.
             let wanted = st.routes.get(&prefix).is_some_and(|r| r.want.is_some());
+            let op = plan::sync(prefix, &st.routes, &st.table)
+                .or_else(|| (!wanted).then_some(Op::Delete(prefix)))?;
             if matches!(op, Op::Delete(_)) && wanted {
                 tracing::info!(%prefix, "no next hop resolvable; route removed");
             }
