@@ -8,11 +8,8 @@ use common::speaker::speaker;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bgpd::api::pb::bgpd_client::BgpdClient;
-use bgpd::api::pb::{GetRoutesRequest, ListPeersRequest, ReloadRequest};
-use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, UnixStream};
-use tonic::transport::{Channel, Endpoint, Uri};
+use bgpd_api::pb::{GetRoutesRequest, ListPeersRequest, ReloadRequest};
+use tokio::net::TcpListener;
 
 fn text(asn: u32, port: u16, peer: &str, peer_port: u16, peer_as: u32, originate: &str) -> String {
     let listen = if peer == "127.0.0.2" {
@@ -28,16 +25,10 @@ fn text(asn: u32, port: u16, peer: &str, peer_port: u16, peer_as: u32, originate
     )
 }
 
-async fn client(sock: PathBuf) -> BgpdClient<Channel> {
-    let channel = Endpoint::try_from("http://[::]:50051")
-        .unwrap()
-        .connect_with_connector(tower::service_fn(move |_: Uri| {
-            let sock = sock.clone();
-            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(sock).await?)) }
-        }))
+async fn client(sock: PathBuf) -> bgpd_api::client::Client {
+    bgpd_api::client::connect(&sock, Duration::from_secs(10))
         .await
-        .unwrap();
-    BgpdClient::new(channel)
+        .unwrap()
 }
 
 /// Poll `f` until it returns Some, for at most 60 s.

@@ -11,8 +11,8 @@ use bgpd::daemon::ControlMsg;
 use common::speaker::speaker;
 use std::time::Duration;
 
-use bgpd::api::pb::bgpd_client::BgpdClient;
-use bgpd::api::pb::{ListPeersRequest, Peer, ReloadRequest, SoftResetDirection, SoftResetRequest};
+use bgpd_api::pb::bgpd_client::BgpdClient;
+use bgpd_api::pb::{ListPeersRequest, Peer, ReloadRequest, SoftResetDirection, SoftResetRequest};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
@@ -83,7 +83,7 @@ async fn session_detail_soft_resets_and_filter_reloads_keep_the_session() {
     let api = poll(|| {
         let sock = sock.clone();
         async move {
-            bgpd::api::client::connect(&sock, Duration::from_secs(5))
+            bgpd_api::client::connect(&sock, Duration::from_secs(5))
                 .await
                 .ok()
         }

@@ -23,8 +23,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bgpd::api::pb::bgpd_client::BgpdClient;
-use bgpd::api::pb::{ListPeersRequest, Peer, ReloadRequest, SoftResetDirection, SoftResetRequest};
+use bgpd_api::pb::bgpd_client::BgpdClient;
+use bgpd_api::pb::{ListPeersRequest, Peer, ReloadRequest, SoftResetDirection, SoftResetRequest};
 use integration::routers::bird::Bird;
 use integration::routers::frr::Frr;
 use integration::routers::{NeighborConfig, Router, RouterConfig};
@@ -105,7 +105,7 @@ impl Api {
             .build()
             .unwrap();
         let client = wait_for(CONVERGE, "bgpd api socket", || {
-            rt.block_on(bgpd::api::client::connect(sock, Duration::from_secs(5)))
+            rt.block_on(bgpd_api::client::connect(sock, Duration::from_secs(5)))
                 .ok()
         })
         .unwrap();
@@ -122,7 +122,7 @@ impl Api {
         wait_for(CONVERGE, what, || self.peer().filter(|p| ok(p))).unwrap()
     }
 
-    fn soft_reset(&self, direction: SoftResetDirection) -> bgpd::api::pb::SoftResetResponse {
+    fn soft_reset(&self, direction: SoftResetDirection) -> bgpd_api::pb::SoftResetResponse {
         let mut c = self.client.clone();
         let req = SoftResetRequest {
             peer: PEER_ADDR.into(),

@@ -5,8 +5,57 @@
 
 use crate::daemon::Sink;
 use crate::model::SpeakerConfig;
-use crate::render::render;
+use crate::render::{RenderError, render};
 use std::path::{Path, PathBuf};
+
+/// Why a configuration did not reach bgpd. Each message carries its cause, because
+/// confd reports it as one line (log, status); none is repeated as a `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The model does not fit bgpd's file.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// A file could not be written or moved into place.
+    #[error("cannot {action} {path}: {error}")]
+    File {
+        /// `write` or `install`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// `bgpd --check-config` could not be started.
+    #[error("cannot run {bgpd} --check-config: {error}")]
+    Check {
+        /// The bgpd executable.
+        bgpd: PathBuf,
+        /// What the system said.
+        error: std::io::Error,
+    },
+    /// bgpd refused the rendered file; the one it runs with stays.
+    #[error("bgpd rejected the rendered configuration: {0}")]
+    Rejected(String),
+    /// bgpd's API answered the reload request with an error.
+    #[error("bgpd refused to reload: {0}")]
+    Reload(String),
+    /// The pid file could not be read or does not hold a pid.
+    #[error("cannot read bgpd's pid from {path}: {reason}")]
+    PidFile {
+        /// The pid file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// SIGHUP could not be delivered.
+    #[error("cannot signal bgpd (pid {pid}): {error}")]
+    Signal {
+        /// The process signalled.
+        pid: i32,
+        /// What the system said.
+        error: nix::Error,
+    },
+}
 
 /// Where and how bgpd is configured on this host.
 #[derive(Debug, Clone)]
@@ -35,33 +84,35 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 impl BgpdFile {
-    async fn check(&self, candidate: &Path) -> Result<(), String> {
+    async fn check(&self, candidate: &Path) -> Result<(), InstallError> {
         let out = tokio::process::Command::new(&self.bgpd)
             .arg("--check-config")
             .arg(candidate)
             .output()
             .await
-            .map_err(|e| format!("cannot run {} --check-config: {e}", self.bgpd.display()))?;
+            .map_err(|error| InstallError::Check {
+                bgpd: self.bgpd.clone(),
+                error,
+            })?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!(
-                "bgpd rejected the rendered configuration: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
+            Err(InstallError::Rejected(
+                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
             ))
         }
     }
 
     /// Asks bgpd to reload: over the API when bgpd serves one, else SIGHUP.
-    async fn reload(&self) -> Result<(), String> {
+    async fn reload(&self) -> Result<(), InstallError> {
         if let Some(socket) = &self.api_socket {
-            match bgpd::api::client::connect(socket, API_TIMEOUT).await {
+            match bgpd_api::client::connect(socket, API_TIMEOUT).await {
                 Ok(mut client) => {
                     return client
-                        .reload(bgpd::api::pb::ReloadRequest {})
+                        .reload(bgpd_api::pb::ReloadRequest {})
                         .await
                         .map(|_| ())
-                        .map_err(|e| format!("bgpd refused to reload: {}", e.message()));
+                        .map_err(|e| InstallError::Reload(e.message().to_owned()));
                 }
                 // Not serving (yet, or without --api-socket): the pid file may still reach it.
                 Err(e) => {
@@ -72,49 +123,61 @@ impl BgpdFile {
         self.signal()
     }
 
-    fn signal(&self) -> Result<(), String> {
+    fn signal(&self) -> Result<(), InstallError> {
         let Some(pid_file) = &self.pid_file else {
             return Ok(());
+        };
+        let pid_error = |reason: String| InstallError::PidFile {
+            path: pid_file.clone(),
+            reason,
         };
         let text = match std::fs::read_to_string(pid_file) {
             Ok(t) => t,
             // bgpd is not running yet: it reads the file when it starts.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(format!("cannot read {}: {e}", pid_file.display())),
+            Err(e) => return Err(pid_error(e.to_string())),
         };
         let pid: i32 = text
             .trim()
             .parse()
-            .map_err(|_| format!("{} does not hold a pid", pid_file.display()))?;
+            .map_err(|_| pid_error("it does not hold a pid".to_owned()))?;
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(pid),
             nix::sys::signal::Signal::SIGHUP,
         )
-        .map_err(|e| format!("cannot signal bgpd (pid {pid}): {e}"))
+        .map_err(|error| InstallError::Signal { pid, error })
     }
 
     /// Renders, checks, installs and reloads.
-    pub async fn install(&self, config: &SpeakerConfig) -> Result<(), String> {
-        let text = render(config).map_err(|e| e.to_string())?;
+    pub async fn install(&self, config: &SpeakerConfig) -> Result<(), InstallError> {
+        let text = render(config)?;
         if std::fs::read_to_string(&self.path).is_ok_and(|current| current == text) {
             return Ok(());
         }
         let candidate = temp_path(&self.path);
-        std::fs::write(&candidate, &text)
-            .map_err(|e| format!("cannot write {}: {e}", candidate.display()))?;
+        std::fs::write(&candidate, &text).map_err(|error| InstallError::File {
+            action: "write",
+            path: candidate.clone(),
+            error,
+        })?;
         if let Err(e) = self.check(&candidate).await {
             let _ = std::fs::remove_file(&candidate);
             return Err(e);
         }
         // rename within one directory is atomic: bgpd sees the old file or the new one.
-        std::fs::rename(&candidate, &self.path)
-            .map_err(|e| format!("cannot install {}: {e}", self.path.display()))?;
+        std::fs::rename(&candidate, &self.path).map_err(|error| InstallError::File {
+            action: "install",
+            path: self.path.clone(),
+            error,
+        })?;
         self.reload().await
     }
 }
 
 impl Sink for BgpdFile {
-    async fn apply(&mut self, config: &SpeakerConfig) -> Result<(), String> {
+    type Error = InstallError;
+
+    async fn apply(&mut self, config: &SpeakerConfig) -> Result<(), InstallError> {
         self.install(config).await
     }
 }

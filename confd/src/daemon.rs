@@ -30,13 +30,21 @@ impl Default for Coalesce {
     }
 }
 
+/// A coalescing window that could never be honoured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the quiet window ({quiet} ms) is longer than the longest wait ({max} ms)")]
+pub struct CoalesceError {
+    /// Milliseconds of quiet asked for.
+    pub quiet: u64,
+    /// Longest wait asked for, milliseconds.
+    pub max: u64,
+}
+
 impl Coalesce {
     /// A window from milliseconds, refused when it could never be honoured.
-    pub fn from_millis(quiet: u64, max: u64) -> Result<Self, String> {
+    pub fn from_millis(quiet: u64, max: u64) -> Result<Self, CoalesceError> {
         if quiet > max {
-            return Err(format!(
-                "the quiet window ({quiet} ms) is longer than the longest wait ({max} ms)"
-            ));
+            return Err(CoalesceError { quiet, max });
         }
         Ok(Self {
             quiet: Duration::from_millis(quiet),
@@ -49,8 +57,14 @@ pub const RETRY: Duration = Duration::from_secs(1);
 
 /// Where a new configuration goes (bgpd's file and reload, or a test recorder).
 pub trait Sink: Send {
+    /// Why a configuration was not applied; reported as one line.
+    type Error: std::fmt::Display + Send;
+
     /// Applies a configuration; an error keeps the previous one in force.
-    fn apply(&mut self, config: &SpeakerConfig) -> impl Future<Output = Result<(), String>> + Send;
+    fn apply(
+        &mut self,
+        config: &SpeakerConfig,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// What confd reports about itself.
@@ -192,7 +206,7 @@ async fn rebuild<S: Sink>(
     let outcome = match built {
         Ok(config) if last.as_ref() == Some(&config) => Ok(()),
         Ok(config) => {
-            let applied = sink.apply(&config).await;
+            let applied = sink.apply(&config).await.map_err(|e| e.to_string());
             if applied.is_ok() {
                 tracing::info!(
                     revision = mirror.revision(),

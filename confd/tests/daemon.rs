@@ -18,6 +18,8 @@ struct Recorder {
 }
 
 impl Sink for Recorder {
+    type Error = String;
+
     async fn apply(&mut self, config: &SpeakerConfig) -> Result<(), String> {
         if *self.fail.lock().unwrap() {
             return Err("bgpd rejected it".into());

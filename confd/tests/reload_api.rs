@@ -28,11 +28,11 @@ async fn apply(url: &str, yaml: &str) {
 }
 
 async fn peer_addresses(socket: &Path) -> Vec<String> {
-    let Ok(mut client) = bgpd::api::client::connect(socket, WAIT).await else {
+    let Ok(mut client) = bgpd_api::client::connect(socket, WAIT).await else {
         return Vec::new();
     };
     client
-        .list_peers(bgpd::api::pb::ListPeersRequest {})
+        .list_peers(bgpd_api::pb::ListPeersRequest {})
         .await
         .map(|r| {
             r.into_inner()

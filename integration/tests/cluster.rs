@@ -4,7 +4,7 @@
 //! one bridged segment (drawing in `common/cluster.rs`), so mesh routes have
 //! on-link next hops.
 //!
-//! Needs root and the workspace binaries plus bgpd's `list_peers` example
+//! Needs root and the workspace binaries plus bgpd-api's `list_peers` example
 //! (`cargo test --workspace` builds them).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,20 +1,8 @@
-//! Management API: tonic gRPC on a unix socket (proto/bgpd.proto): peers with state,
+//! Management API: tonic gRPC on a unix socket (bgpd-api/proto/bgpd.proto): peers with state,
 //! uptime, negotiated capabilities, prefix counts, counters and last error; Loc-RIB
-//! queries by prefix or peer; reload; soft reset of one peer.
-//! [`client::connect`] dials it for netctl and confd.
+//! queries by prefix or peer; reload; soft reset of one peer. The protobuf types and
+//! the client netctl and confd dial it with live in the `bgpd-api` crate.
 
-pub mod client;
 mod server;
 
 pub use server::{ApiError, ApiService, serve};
-
-/// Generated protobuf and gRPC code.
-#[allow(
-    missing_docs,
-    missing_debug_implementations,
-    clippy::all,
-    unreachable_pub
-)]
-pub mod pb {
-    tonic::include_proto!("terrace.bgpd.v1");
-}

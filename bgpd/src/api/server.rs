@@ -9,10 +9,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_stream::wrappers::UnixListenerStream;
 use tonic::{Request, Response, Status as RpcStatus};
 
-use super::pb;
 use crate::daemon::{
     ControlMsg, PeerDetail, PeerStatus, SoftResetDirection, SoftResetError, Status,
 };
+use bgpd_api::pb;
 
 /// Why the API server stopped.
 #[derive(Debug, thiserror::Error)]

@@ -7,11 +7,11 @@ use ipnet::IpNet;
 
 use super::community::{parse_community, parse_large_community};
 use super::domain::{Config, Originated, Password, PeerConfig, PeerKind};
-use super::error::{ConfigError, FieldError};
+use super::error::{ConfigError, FieldError, ValueError};
 use super::filter::filter;
-use super::raw::{RawConfig, RawFamily, RawNextHop, RawOriginated, RawPeer, RawPeerKind};
 use crate::rib::NextHopMode;
 use crate::wire::Afi;
+use bgpd_api::schema;
 
 /// Where passwords come from (the real file system and environment, or a test table).
 pub trait Secrets {
@@ -55,8 +55,8 @@ impl Errors {
     }
 
     /// `Some(v)` on success, else record the error and `None`.
-    pub fn check<T>(&mut self, field: &str, r: Result<T, String>) -> Option<T> {
-        r.map_err(|e| self.push(field, e)).ok()
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        r.map_err(|e| self.push(field, e.to_string())).ok()
     }
 }
 
@@ -66,7 +66,7 @@ const DEFAULT_GR_TIME: u16 = 120;
 const MAX_GR_TIME: u16 = 4095;
 
 /// Convert the whole file.
-pub fn config(raw: RawConfig, secrets: &dyn Secrets) -> Result<Config, ConfigError> {
+pub fn config(raw: schema::BgpdConfig, secrets: &dyn Secrets) -> Result<Config, ConfigError> {
     let mut errs = Errors::default();
     let router_id = errs.check("router_id", parse_v4(&raw.router_id));
     if raw.asn == 0 || raw.asn == u32::MAX {
@@ -149,25 +149,22 @@ fn check_gr(field: &str, secs: u16, errs: &mut Errors) {
 }
 
 /// Parse an IPv4 address.
-pub fn parse_v4(s: &str) -> Result<Ipv4Addr, String> {
-    s.parse()
-        .map_err(|_| format!("{s:?} is not an IPv4 address"))
+pub fn parse_v4(s: &str) -> Result<Ipv4Addr, ValueError> {
+    s.parse().map_err(|_| ValueError::Ipv4(s.to_owned()))
 }
 
-fn parse_ip(s: &str) -> Result<IpAddr, String> {
-    s.parse().map_err(|_| format!("{s:?} is not an IP address"))
+fn parse_ip(s: &str) -> Result<IpAddr, ValueError> {
+    s.parse().map_err(|_| ValueError::Ip(s.to_owned()))
 }
 
 /// Parse a prefix; host bits must be clear.
-pub fn parse_prefix(s: &str) -> Result<IpNet, String> {
-    let net: IpNet = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not a prefix (address/length)"))?;
+pub fn parse_prefix(s: &str) -> Result<IpNet, ValueError> {
+    let net: IpNet = s.parse().map_err(|_| ValueError::Prefix(s.to_owned()))?;
     if net.trunc() != net {
-        return Err(format!(
-            "{s:?} has host bits set (did you mean {}?)",
-            net.trunc()
-        ));
+        return Err(ValueError::HostBits {
+            text: s.to_owned(),
+            network: net.trunc(),
+        });
     }
     Ok(net)
 }
@@ -192,7 +189,7 @@ pub fn large_communities(
         .collect()
 }
 
-fn originated(field: &str, o: &RawOriginated, errs: &mut Errors) -> Option<Originated> {
+fn originated(field: &str, o: &schema::OriginatedPrefix, errs: &mut Errors) -> Option<Originated> {
     let prefix = errs.check(&format!("{field}.prefix"), parse_prefix(&o.prefix));
     let communities = communities(&format!("{field}.communities"), &o.communities, errs);
     let large = large_communities(
@@ -222,7 +219,7 @@ impl PeerCtx<'_> {
     }
 }
 
-fn peer(ctx: &PeerCtx<'_>, p: &RawPeer, errs: &mut Errors) -> Option<PeerConfig> {
+fn peer(ctx: &PeerCtx<'_>, p: &schema::Peer, errs: &mut Errors) -> Option<PeerConfig> {
     let f = |n: &str| ctx.f(n);
     if p.name.is_empty() {
         errs.push(f("name"), "must not be empty");
@@ -269,11 +266,11 @@ fn peer(ctx: &PeerCtx<'_>, p: &RawPeer, errs: &mut Errors) -> Option<PeerConfig>
         passive: p.passive,
         password,
         ttl_security: p.ttl_security,
-        next_hop: match p.next_hop.unwrap_or(RawNextHop::Auto) {
-            RawNextHop::SelfAddress => NextHopMode::SelfAddress,
-            RawNextHop::Keep => NextHopMode::Keep,
-            RawNextHop::Auto if ebgp => NextHopMode::SelfAddress,
-            RawNextHop::Auto => NextHopMode::Keep,
+        next_hop: match p.next_hop.unwrap_or(schema::NextHop::Auto) {
+            schema::NextHop::SelfAddress => NextHopMode::SelfAddress,
+            schema::NextHop::Keep => NextHopMode::Keep,
+            schema::NextHop::Auto if ebgp => NextHopMode::SelfAddress,
+            schema::NextHop::Auto => NextHopMode::Keep,
         },
         rr_client: p.route_reflector_client,
         hold_time,
@@ -283,17 +280,17 @@ fn peer(ctx: &PeerCtx<'_>, p: &RawPeer, errs: &mut Errors) -> Option<PeerConfig>
         max_prefixes: p.max_prefixes,
         allowed_local_as: p.allowed_local_as,
         families,
-        kind: match p.kind.unwrap_or(RawPeerKind::Global) {
-            RawPeerKind::Mesh => PeerKind::Mesh,
-            RawPeerKind::Global => PeerKind::Global,
-            RawPeerKind::Node => PeerKind::Node,
+        kind: match p.kind.unwrap_or(schema::PeerKind::Global) {
+            schema::PeerKind::Mesh => PeerKind::Mesh,
+            schema::PeerKind::Global => PeerKind::Global,
+            schema::PeerKind::Node => PeerKind::Node,
         },
         import: import.flatten().unwrap_or_default(),
         export: export.flatten().unwrap_or_default(),
     })
 }
 
-fn timers(ctx: &PeerCtx<'_>, p: &RawPeer, errs: &mut Errors) -> (u16, Option<u16>) {
+fn timers(ctx: &PeerCtx<'_>, p: &schema::Peer, errs: &mut Errors) -> (u16, Option<u16>) {
     let hold = p.hold_time.unwrap_or(DEFAULT_HOLD);
     if hold == 1 || hold == 2 {
         errs.push(
@@ -314,7 +311,7 @@ fn timers(ctx: &PeerCtx<'_>, p: &RawPeer, errs: &mut Errors) -> (u16, Option<u16
     (hold, p.keepalive_time)
 }
 
-fn families(field: &str, list: Option<&[RawFamily]>, errs: &mut Errors) -> Vec<Afi> {
+fn families(field: &str, list: Option<&[schema::Family]>, errs: &mut Errors) -> Vec<Afi> {
     let Some(list) = list else {
         return vec![Afi::Ipv4, Afi::Ipv6];
     };
@@ -324,15 +321,15 @@ fn families(field: &str, list: Option<&[RawFamily]>, errs: &mut Errors) -> Vec<A
     let mut out: Vec<Afi> = list
         .iter()
         .map(|f| match f {
-            RawFamily::Ipv4Unicast => Afi::Ipv4,
-            RawFamily::Ipv6Unicast => Afi::Ipv6,
+            schema::Family::Ipv4Unicast => Afi::Ipv4,
+            schema::Family::Ipv6Unicast => Afi::Ipv6,
         })
         .collect();
     out.dedup();
     out
 }
 
-fn password(ctx: &PeerCtx<'_>, p: &RawPeer, errs: &mut Errors) -> Option<Password> {
+fn password(ctx: &PeerCtx<'_>, p: &schema::Peer, errs: &mut Errors) -> Option<Password> {
     let secret = match (&p.password_file, &p.password_env) {
         (None, None) => return None,
         (Some(_), Some(_)) => {

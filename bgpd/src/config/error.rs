@@ -46,3 +46,31 @@ fn list(errors: &[FieldError]) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// A value whose notation is wrong; reported under its field's path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// Not `asn:value` with 16-bit numbers or a well-known name.
+    #[error("{0:?} is not a community (expected asn:value with 16-bit numbers)")]
+    Community(String),
+    /// Not three 32-bit numbers.
+    #[error("{0:?} is not a large community (expected three 32-bit numbers a:b:c)")]
+    LargeCommunity(String),
+    /// Not an IPv4 address.
+    #[error("{0:?} is not an IPv4 address")]
+    Ipv4(String),
+    /// Not an IPv4 or IPv6 address.
+    #[error("{0:?} is not an IP address")]
+    Ip(String),
+    /// Not `address/length`.
+    #[error("{0:?} is not a prefix (address/length)")]
+    Prefix(String),
+    /// A prefix with bits set past its length.
+    #[error("{text:?} has host bits set (did you mean {network}?)")]
+    HostBits {
+        /// As written.
+        text: String,
+        /// The prefix with the host bits cleared.
+        network: ipnet::IpNet,
+    },
+}

@@ -2,11 +2,11 @@
 
 use super::community::{parse_community, parse_large_community};
 use super::convert::{Errors, communities, large_communities, parse_prefix};
-use super::raw::{RawFilter, RawRule, RawVerdict};
 use crate::rib::policy::{Filter, Match, PrefixMatch, Rule, RuleAction, Verdict};
+use bgpd_api::schema;
 
 /// Convert a filter; `None` if any rule is invalid (errors recorded).
-pub fn filter(field: &str, raw: &RawFilter, errs: &mut Errors) -> Option<Filter> {
+pub fn filter(field: &str, raw: &schema::Filter, errs: &mut Errors) -> Option<Filter> {
     let before = errs.0.len();
     let rules: Vec<Rule> = raw
         .rules
@@ -16,18 +16,18 @@ pub fn filter(field: &str, raw: &RawFilter, errs: &mut Errors) -> Option<Filter>
         .collect();
     (errs.0.len() == before).then(|| Filter {
         rules,
-        default: verdict(raw.default.unwrap_or(RawVerdict::Accept)),
+        default: verdict(raw.default.unwrap_or(schema::Verdict::Accept)),
     })
 }
 
-fn verdict(v: RawVerdict) -> Verdict {
+fn verdict(v: schema::Verdict) -> Verdict {
     match v {
-        RawVerdict::Accept => Verdict::Accept,
-        RawVerdict::Reject => Verdict::Reject,
+        schema::Verdict::Accept => Verdict::Accept,
+        schema::Verdict::Reject => Verdict::Reject,
     }
 }
 
-fn rule(field: &str, r: &RawRule, errs: &mut Errors) -> Option<Rule> {
+fn rule(field: &str, r: &schema::Rule, errs: &mut Errors) -> Option<Rule> {
     let f = |n: &str| format!("{field}.{n}");
     let prefix = match &r.prefix {
         Some(p) => Some(prefix_match(field, p, r.ge, r.le, errs)?),
@@ -51,7 +51,7 @@ fn rule(field: &str, r: &RawRule, errs: &mut Errors) -> Option<Rule> {
     if r.as_path_prefix.as_ref().is_some_and(Vec::is_empty) {
         errs.push(f("as_path_prefix"), "must list at least one AS");
     }
-    let rejects = r.action == RawVerdict::Reject;
+    let rejects = r.action == schema::Verdict::Reject;
     if rejects
         && (r.prepend > 0 || !r.add_communities.is_empty() || !r.add_large_communities.is_empty())
     {

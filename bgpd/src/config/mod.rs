@@ -1,6 +1,7 @@
 //! bgpd's configuration file (TOML, rendered by confd) and its domain types.
 //!
-//! Parse, don't validate: [`raw`] is the file's schema (serde, unknown fields rejected),
+//! Parse, don't validate: [`bgpd_api::schema`] is the file's schema (serde, unknown
+//! fields rejected; shared with confd, which writes the file),
 //! [`load`]/[`parse`] turn it into [`Config`], whose values are already checked and
 //! resolved (defaults applied, passwords read from their files or environment variables,
 //! next-hop mode decided per session). Every error names the field it is about, e.g.
@@ -13,7 +14,6 @@ mod convert;
 mod domain;
 mod error;
 mod filter;
-pub mod raw;
 #[cfg(test)]
 mod tests;
 
@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub use community::{parse_community, parse_large_community};
 pub use domain::{Config, Originated, Password, PeerConfig, PeerKind};
-pub use error::{ConfigError, FieldError};
+pub use error::{ConfigError, FieldError, ValueError};
 
 /// Parse configuration text. Passwords referenced with `password_file` are read (relative
 /// paths against the current directory), `password_env` from the environment.
@@ -34,7 +34,8 @@ pub(crate) fn parse_with(
     text: &str,
     secrets: &dyn convert::Secrets,
 ) -> Result<Config, ConfigError> {
-    let raw: raw::RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax(Box::new(e)))?;
+    let raw = bgpd_api::schema::BgpdConfig::from_toml(text)
+        .map_err(|e| ConfigError::Syntax(Box::new(e)))?;
     convert::config(raw, secrets)
 }
 

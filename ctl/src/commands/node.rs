@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use bgpd::api::client::DialError;
-use bgpd::api::pb::{ListPeersRequest, ListPeersResponse, SoftResetDirection, SoftResetRequest};
+use bgpd_api::client::DialError;
+use bgpd_api::pb::{ListPeersRequest, ListPeersResponse, SoftResetDirection, SoftResetRequest};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::error::{CtlError, CtlResult};
@@ -98,8 +98,8 @@ pub async fn run(cmd: &NodeCommand) -> CtlResult<String> {
     }
 }
 
-async fn client(socket: &Path) -> CtlResult<bgpd::api::client::Client> {
-    bgpd::api::client::connect(socket, TIMEOUT)
+async fn client(socket: &Path) -> CtlResult<bgpd_api::client::Client> {
+    bgpd_api::client::connect(socket, TIMEOUT)
         .await
         .map_err(|e| match e {
             DialError::NoSocket(_) => CtlError::Failed(anyhow::anyhow!(
@@ -250,7 +250,7 @@ pub fn json(reply: &ListPeersResponse) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use bgpd::api::pb::Peer;
+    use bgpd_api::pb::Peer;
 
     pub(crate) fn reply() -> ListPeersResponse {
         let peer = |address: &str, remote_as, kind: &str, state: &str, since, rx, acc| Peer {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use bgpd::api::pb::{ListPeersResponse, Peer, SoftResetResponse};
+use bgpd_api::pb::{ListPeersResponse, Peer, SoftResetResponse};
 
 use super::node::{duration, peer_type};
 
@@ -101,7 +101,7 @@ pub fn soft_reset_summary(peer: IpAddr, done: &SoftResetResponse) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bgpd::api::pb::PeerError;
+    use bgpd_api::pb::PeerError;
 
     #[test]
     fn detail_shows_session_capabilities_counts_and_the_last_error() {

@@ -496,7 +496,7 @@ pub fn longest_match(routes: Vec<KernelRoute>, addr: IpAddr) -> Option<KernelRou
 }
 
 /// Reads bgpd's peers through its API with the `list_peers` example of the
-/// bgpd crate (built by `cargo test --workspace`).
+/// bgpd-api crate (built by `cargo test --workspace`).
 pub fn list_peers(api: &Path) -> Result<Vec<PeerStatus>, String> {
     let bin = workspace_bin("examples/list_peers");
     let out = Command::new(&bin)

@@ -1,32 +1,24 @@
 //! Prints bgpd's peers as JSON, read over its management API:
 //! `list_peers <api-socket>`. The lab tests (integration/tests/cluster.rs)
-//! use it to read session state and time in state without linking bgpd.
+//! use it to read session state and time in state without linking them to bgpd.
 //!
 //! Output: `{"loc_rib_prefixes": N, "peers": [{"address", "name", "kind",
 //! "state", "since_seconds", "prefixes_received"}]}`.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use anyhow::Context;
-use bgpd::api::pb::ListPeersRequest;
-use bgpd::api::pb::bgpd_client::BgpdClient;
-use hyper_util::rt::TokioIo;
-use tokio::net::UnixStream;
-use tonic::transport::{Endpoint, Uri};
+use bgpd_api::pb::ListPeersRequest;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let sock = std::env::args()
+    let sock: PathBuf = std::env::args()
         .nth(1)
-        .context("usage: list_peers <api-socket>")?;
-    let path = sock.clone();
-    // The URI is required by tonic but unused: the connector dials the socket.
-    let channel = Endpoint::try_from("http://[::]:50051")?
-        .connect_with_connector(tower::service_fn(move |_: Uri| {
-            let path = path.clone();
-            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(path).await?)) }
-        }))
-        .await
-        .with_context(|| format!("failed to connect to {sock}"))?;
-    let reply = BgpdClient::new(channel)
+        .context("usage: list_peers <api-socket>")?
+        .into();
+    let reply = bgpd_api::client::connect(&sock, Duration::from_secs(10))
+        .await?
         .list_peers(ListPeersRequest {})
         .await
         .context("ListPeers failed")?

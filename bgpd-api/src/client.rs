@@ -7,7 +7,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::UnixStream;
 use tonic::transport::{Channel, Endpoint, Uri};
 
-use super::pb::bgpd_client::BgpdClient;
+use crate::pb::bgpd_client::BgpdClient;
 
 /// A connected client of the management API.
 pub type Client = BgpdClient<Channel>;
