@@ -74,11 +74,9 @@ async fn detect(method: &str, ipv6: bool) -> anyhow::Result<Option<IpNet>> {
         return Ok(None);
     }
     let method: Method = method.parse().map_err(anyhow::Error::msg)?;
-    let addresses = host::addresses().await.map_err(anyhow::Error::msg)?;
+    let addresses = host::addresses().await?;
     let source = match &method {
-        Method::CanReach(dest) => host::source_towards(*dest)
-            .await
-            .map_err(anyhow::Error::msg)?,
+        Method::CanReach(dest) => host::source_towards(*dest).await?,
         _ => None,
     };
     choose_address(&method, &addresses, ipv6, source)

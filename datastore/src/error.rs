@@ -56,7 +56,7 @@ pub enum StoreError {
     #[error("invalid transaction: {reason}")]
     InvalidTxn {
         /// Why.
-        reason: String,
+        reason: crate::model::TxnError,
     },
     /// A key does not follow the layout.
     #[error(transparent)]

@@ -142,17 +142,28 @@ impl Txn {
 
     /// Checks the rules both backends enforce: at least one operation, and no key written twice
     /// (etcd rejects duplicate keys in one transaction, so SQLite does too).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), TxnError> {
         if self.ops.is_empty() {
-            return Err("transaction has no operations".to_owned());
+            return Err(TxnError::Empty);
         }
         let mut keys: Vec<&str> = self.ops.iter().map(Op::key).collect();
         keys.sort_unstable();
         if let Some(pair) = keys.windows(2).find(|w| w[0] == w[1]) {
-            return Err(format!("key {} is written twice", pair[0]));
+            return Err(TxnError::KeyWrittenTwice(pair[0].to_owned()));
         }
         Ok(())
     }
+}
+
+/// Why a transaction is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxnError {
+    /// Nothing to do.
+    #[error("transaction has no operations")]
+    Empty,
+    /// Two operations on one key (etcd refuses it).
+    #[error("key {0} is written twice")]
+    KeyWrittenTwice(String),
 }
 
 /// What a watch event did.

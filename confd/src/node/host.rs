@@ -6,6 +6,30 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use std::net::IpAddr;
 
+/// Why the host's addresses or routes could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// iproute2's `ip` could not be started.
+    #[error("cannot run ip: {0}")]
+    Spawn(std::io::Error),
+    /// `ip` ran and failed.
+    #[error("ip {args}: {stderr}")]
+    Failed {
+        /// The arguments after `-j`.
+        args: String,
+        /// What it printed.
+        stderr: String,
+    },
+    /// `ip -j` printed something that is not the JSON expected.
+    #[error("unexpected ip -j {what} output: {error}")]
+    Output {
+        /// `addr` or `route`.
+        what: &'static str,
+        /// What the JSON decoder said.
+        error: serde_json::Error,
+    },
+}
+
 #[derive(Debug, Deserialize)]
 struct Link {
     ifname: String,
@@ -24,28 +48,29 @@ struct RouteGet {
     prefsrc: Option<IpAddr>,
 }
 
-async fn ip_json(args: &[&str]) -> Result<Vec<u8>, String> {
+async fn ip_json(args: &[&str]) -> Result<Vec<u8>, HostError> {
     let out = tokio::process::Command::new("ip")
         .arg("-j")
         .args(args)
         .output()
         .await
-        .map_err(|e| format!("cannot run ip: {e}"))?;
+        .map_err(HostError::Spawn)?;
     if out.status.success() {
         Ok(out.stdout)
     } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        Err(HostError::Failed {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
     }
 }
 
 /// Parses `ip -j addr show` output.
-pub fn parse_addresses(json: &[u8]) -> Result<Vec<HostAddress>, String> {
-    let links: Vec<Link> =
-        serde_json::from_slice(json).map_err(|e| format!("unexpected ip -j addr output: {e}"))?;
+pub fn parse_addresses(json: &[u8]) -> Result<Vec<HostAddress>, HostError> {
+    let links: Vec<Link> = serde_json::from_slice(json).map_err(|error| HostError::Output {
+        what: "addr",
+        error,
+    })?;
     Ok(links
         .into_iter()
         .flat_map(|l| {
@@ -63,15 +88,18 @@ pub fn parse_addresses(json: &[u8]) -> Result<Vec<HostAddress>, String> {
 }
 
 /// Every address of every interface.
-pub async fn addresses() -> Result<Vec<HostAddress>, String> {
+pub async fn addresses() -> Result<Vec<HostAddress>, HostError> {
     parse_addresses(&ip_json(&["addr", "show"]).await?)
 }
 
 /// The source address the kernel would use towards `dest`.
-pub async fn source_towards(dest: IpAddr) -> Result<Option<IpAddr>, String> {
+pub async fn source_towards(dest: IpAddr) -> Result<Option<IpAddr>, HostError> {
     let json = ip_json(&["route", "get", &dest.to_string()]).await?;
     let routes: Vec<RouteGet> =
-        serde_json::from_slice(&json).map_err(|e| format!("unexpected ip -j route output: {e}"))?;
+        serde_json::from_slice(&json).map_err(|error| HostError::Output {
+            what: "route",
+            error,
+        })?;
     Ok(routes.into_iter().find_map(|r| r.prefsrc))
 }
 

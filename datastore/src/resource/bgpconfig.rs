@@ -83,8 +83,13 @@ pub struct BGPConfigurationSpec {
     pub ignored_interfaces: Vec<String>,
 }
 
+/// A community literal that is neither `aa:nn` nor `aa:nn:mm` in range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a community (aa:nn with 16-bit parts or aa:nn:mm with 32-bit parts)")]
+pub struct CommunityError(pub String);
+
 /// Checks a community literal: `aa:nn` with 16-bit parts or `aa:nn:mm` with 32-bit parts.
-pub fn check_community_value(value: &str) -> Result<(), String> {
+pub fn check_community_value(value: &str) -> Result<(), CommunityError> {
     let parts: Vec<&str> = value.split(':').collect();
     let fits = |bits: u32| {
         parts
@@ -94,9 +99,7 @@ pub fn check_community_value(value: &str) -> Result<(), String> {
     match parts.len() {
         2 if fits(16) => Ok(()),
         3 if fits(32) => Ok(()),
-        _ => Err(format!(
-            "{value:?} is not a community (aa:nn with 16-bit parts or aa:nn:mm with 32-bit parts)"
-        )),
+        _ => Err(CommunityError(value.to_owned())),
     }
 }
 

@@ -104,14 +104,19 @@ pub struct BGPPeerSpec {
     pub filters: Vec<String>,
 }
 
+/// A `peerIP` that is not an address or address and port.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an IP address or IP:port ([IPv6]:port for IPv6)")]
+pub struct PeerIpError(pub String);
+
 /// Parses `peerIP`: `10.0.0.1`, `10.0.0.1:1790`, `fd00::1` or `[fd00::1]:1790`.
-pub fn parse_peer_ip(text: &str) -> Result<(IpAddr, Option<u16>), String> {
+pub fn parse_peer_ip(text: &str) -> Result<(IpAddr, Option<u16>), PeerIpError> {
     if let Ok(ip) = text.parse::<IpAddr>() {
         return Ok((ip, None));
     }
     text.parse::<SocketAddr>()
         .map(|sa| (sa.ip(), Some(sa.port())))
-        .map_err(|_| format!("{text:?} is not an IP address or IP:port ([IPv6]:port for IPv6)"))
+        .map_err(|_| PeerIpError(text.to_owned()))
 }
 
 impl BGPPeerSpec {

@@ -36,11 +36,15 @@ impl Errors {
     }
 
     /// Records the error of a check, if any.
-    pub fn check<T>(&mut self, path: impl Into<String>, result: Result<T, String>) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(
+        &mut self,
+        path: impl Into<String>,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
-            Err(message) => {
-                self.push(path, message);
+            Err(e) => {
+                self.push(path, e.to_string());
                 None
             }
         }

@@ -36,21 +36,33 @@ pub fn wants_podman(requested: Requested) -> bool {
     requested != Requested::Cni
 }
 
+/// `--containers podman` asked for something this machine cannot give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModeError {
+    /// The podman check failed, for this reason.
+    #[error("podman does not work here: {0}")]
+    PodmanBroken(String),
+    /// The podman check was skipped.
+    #[error("podman was not checked")]
+    PodmanUnchecked,
+}
+
 /// The mode for `requested`, given the podman check's outcome. An error
 /// when podman was demanded and does not work.
-pub fn decide(requested: Requested, podman: Check) -> Result<Mode, String> {
+pub fn decide(requested: Requested, podman: Check) -> Result<Mode, ModeError> {
     match (requested, podman) {
         (Requested::Cni, _) => Ok(Mode::Direct {
             why: "--containers cni".to_owned(),
         }),
         (_, Some(Ok(()))) => Ok(Mode::Podman),
-        (Requested::Podman, Some(Err(why))) => Err(format!("podman does not work here: {why}")),
-        (Requested::Podman, None) => Err("podman was not checked".to_owned()),
+        (Requested::Podman, Some(Err(why))) => Err(ModeError::PodmanBroken(why)),
+        (Requested::Podman, None) => Err(ModeError::PodmanUnchecked),
+        // Auto falls back to driving the plugin, saying why.
         (Requested::Auto, Some(Err(why))) => Ok(Mode::Direct {
-            why: format!("podman does not work here: {why}"),
+            why: ModeError::PodmanBroken(why).to_string(),
         }),
         (Requested::Auto, None) => Ok(Mode::Direct {
-            why: "podman was not checked".to_owned(),
+            why: ModeError::PodmanUnchecked.to_string(),
         }),
     }
 }
@@ -83,7 +95,7 @@ mod tests {
                 why: why.to_owned(),
             })
         };
-        let cases: Vec<(Requested, Check, Result<Mode, String>)> = vec![
+        let cases: Vec<(Requested, Check, Result<Mode, ModeError>)> = vec![
             (Requested::Auto, works(), Ok(Mode::Podman)),
             (
                 Requested::Auto,
@@ -95,13 +107,9 @@ mod tests {
             (
                 Requested::Podman,
                 broken(),
-                Err("podman does not work here: runc not found".to_owned()),
+                Err(ModeError::PodmanBroken("runc not found".to_owned())),
             ),
-            (
-                Requested::Podman,
-                None,
-                Err("podman was not checked".to_owned()),
-            ),
+            (Requested::Podman, None, Err(ModeError::PodmanUnchecked)),
             (Requested::Cni, works(), direct("--containers cni")),
             (Requested::Cni, broken(), direct("--containers cni")),
             (Requested::Cni, None, direct("--containers cni")),

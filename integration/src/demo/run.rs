@@ -261,7 +261,7 @@ fn choose_mode(lab: &mut Lab, paths: &Paths, requested: Requested) -> anyhow::Re
             .map(|_| ())
             .map_err(|e| e.to_string())
     });
-    mode::decide(requested, check).map_err(anyhow::Error::msg)
+    Ok(mode::decide(requested, check)?)
 }
 
 /// The datastore URL, and etcd's process if the backend is etcd.

@@ -413,7 +413,7 @@ fn ports(raw: &[NumOrString], path: &FieldPath, errs: &mut ValidationErrors) -> 
         };
         match parsed {
             Ok(spec) => out.push(spec),
-            Err(msg) => errs.push(&path.index(i), msg),
+            Err(e) => errs.push(&path.index(i), e.to_string()),
         }
     }
     out

@@ -17,7 +17,7 @@ pub use policy::{
     DEFAULT_TIER, DEFAULT_TIER_ORDER, Namespace, NetworkSet, Policy, PolicyTypes, Profile, Tier,
     TierDefaultAction,
 };
-pub use ports::PortSpec;
+pub use ports::{PortError, PortSpec};
 pub use protocol::Protocol;
 pub use resource::{Kind, Resource};
 pub use rule::{Action, EntityRule, IcmpMatch, IpVersion, Rule};
