@@ -15,8 +15,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "==> installing missing packages"
-scripts/install-deps
+scripts/install-deps --demo
 echo "==> building release binaries"
-cargo build --release --locked --workspace --bins
+# Only what the lab runs: the daemons, netctl, the CNI plugin and the lab's own tools.
+cargo build --release --locked \
+  --bin felix --bin bgpd --bin confd --bin netctl --bin terrace --bin lab-demo --bin lab-probe
 echo "==> starting the lab"
 exec "${CARGO_TARGET_DIR:-target}/release/lab-demo" "$@"
