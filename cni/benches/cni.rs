@@ -17,8 +17,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use datastore::resource::client::{ResourceClient, WriteMode};
-use datastore::resource::{Kind, Object, ObjectMeta};
 use nix::sched::{CloneFlags, setns};
+use resources::{Kind, Object, ObjectMeta};
 
 struct Netns(String);
 

@@ -9,7 +9,7 @@ use crate::env::Invocation;
 use crate::error::{self, CHECK_FAILED, CniError, DATAPLANE_FAILED, INVALID_ENV};
 use crate::naming;
 use datastore::resource::client::Target;
-use datastore::resource::{Kind, WorkloadEndpointSpec};
+use resources::{Kind, WorkloadEndpointSpec};
 use std::net::IpAddr;
 
 /// Addresses listed in a `prevResult`.

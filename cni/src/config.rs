@@ -7,7 +7,7 @@
 use crate::error::{
     CniError, DECODE_FAILURE, INCOMPATIBLE_VERSION, INVALID_CONFIG, UNSUPPORTED_FIELD,
 };
-use datastore::resource::felixconfig::DEFAULT_INTERFACE_PREFIX;
+use resources::felixconfig::DEFAULT_INTERFACE_PREFIX;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -12,8 +12,8 @@ use crate::endpoint;
 use crate::env::Invocation;
 use crate::error::{self, CniError, DATAPLANE_FAILED};
 use crate::naming;
-use datastore::resource::Kind;
 use datastore::resource::client::Target;
+use resources::Kind;
 
 /// Runs DEL.
 pub async fn del(inv: &Invocation, conf: &NetConf) -> Result<(), CniError> {

@@ -10,8 +10,8 @@
 use crate::config::{NetConf, PortMapping};
 use crate::env::Invocation;
 use crate::naming::Workload;
-use datastore::resource::{EndpointPort, Kind, Object, ObjectMeta, WorkloadEndpointSpec};
 use ipnet::IpNet;
+use resources::{EndpointPort, Kind, Object, ObjectMeta, WorkloadEndpointSpec};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 

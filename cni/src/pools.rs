@@ -3,10 +3,10 @@
 //! so only pools without a selector, or with `all()`, apply).
 
 use crate::error::{self, CniError};
-use datastore::ipam::PoolView;
 use datastore::resource::client::{ResourceClient, Target};
-use datastore::resource::{IPPoolSpec, Kind};
 use policies::selector::Selector;
+use resources::ipam::PoolView;
+use resources::{IPPoolSpec, Kind};
 use std::collections::BTreeMap;
 
 /// The planner's view of `pools` for a node with `labels` (pure).

@@ -22,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Netns, Store0, sh, token};
-use datastore::resource::Kind;
+use resources::Kind;
 use serde_json::json;
 
 /// A podman installation confined to a temp dir; containers are removed on drop.

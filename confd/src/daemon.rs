@@ -5,7 +5,8 @@
 
 use crate::model::{Inputs, SpeakerConfig, build};
 use crate::screen::Screen;
-use datastore::{Store, key::ROOT, list_watch::ListWatch, mirror::Mirror};
+use datastore::{Store, list_watch::ListWatch, mirror::Mirror};
+use resources::key::ROOT;
 use std::{future::Future, sync::Arc, time::Duration};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;

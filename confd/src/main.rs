@@ -4,10 +4,10 @@ use confd::bgpd_file::BgpdFile;
 use confd::daemon::{Coalesce, Status, run};
 use confd::node::{Method, Registration, choose_address, host, register};
 use datastore::host_config::HostConfig;
-use datastore::resource::AsNumber;
 use datastore::resource::client::ResourceClient;
 use datastore::selection::{datastore_from_env, node_from_env};
 use ipnet::IpNet;
+use resources::AsNumber;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

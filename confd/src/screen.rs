@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use datastore::mirror::Decoded;
-use datastore::resource::{BGPConfigurationSpec, BGPPeerSpec, IPPoolSpec, Kind, NodeSpec, Object};
+use resources::{BGPConfigurationSpec, BGPPeerSpec, IPPoolSpec, Kind, NodeSpec, Object};
 
 /// The kinds the model reads.
 fn is_input(kind: Kind) -> bool {
@@ -97,7 +97,7 @@ impl Screen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datastore::resource::ObjectMeta;
+    use resources::ObjectMeta;
     use serde_json::json;
 
     fn peer(name: &str, spec: serde_json::Value) -> Object {

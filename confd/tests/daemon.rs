@@ -5,8 +5,8 @@
 use confd::daemon::{Coalesce, Sink, Status, run};
 use confd::model::SpeakerConfig;
 use datastore::resource::client::{ResourceClient, WriteMode};
-use datastore::resource::{Object, load::load_document, stream::split_documents};
 use datastore::url::DatastoreUrl;
+use resources::{Object, load::load_document, stream::split_documents};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;

@@ -6,8 +6,8 @@
 
 use confd::model::{Inputs, build};
 use confd::render::render;
-use datastore::ipam::Block;
-use datastore::resource::{Object, load::load_document, stream::split_documents};
+use resources::ipam::Block;
+use resources::{Object, load::load_document, stream::split_documents};
 use std::path::{Path, PathBuf};
 
 fn scenarios() -> Vec<PathBuf> {

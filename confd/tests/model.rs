@@ -2,8 +2,8 @@
 //! The speaker model per scenario: resources as YAML in, sessions and prefixes out.
 
 use confd::model::{Inputs, PeerKind, SpeakerConfig, build};
-use datastore::ipam::{Allocation, Block};
-use datastore::resource::{Object, load::load_document, stream::split_documents};
+use resources::ipam::{Allocation, Block};
+use resources::{Object, load::load_document, stream::split_documents};
 use std::collections::BTreeMap;
 
 fn objects(yaml: &str) -> Vec<Object> {

@@ -3,8 +3,8 @@
 
 use confd::node::{RegisterError, Registration, register};
 use datastore::resource::client::{ResourceClient, Target};
-use datastore::resource::{Kind, NodeSpec};
 use datastore::url::DatastoreUrl;
+use resources::{Kind, NodeSpec};
 use std::collections::BTreeMap;
 
 async fn client(dir: &tempfile::TempDir) -> ResourceClient {

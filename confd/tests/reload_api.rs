@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use datastore::resource::client::{ResourceClient, WriteMode};
-use datastore::resource::load::load_document;
-use datastore::resource::stream::split_documents;
+use resources::load::load_document;
+use resources::stream::split_documents;
 use terrace_svc::testkit::{ServiceProcess, free_port, workspace_bin};
 
 const WAIT: Duration = Duration::from_secs(30);

@@ -1,7 +1,7 @@
 //! Reads `-f FILE|DIR|-` arguments into source documents.
 
 use crate::error::{CtlError, CtlResult};
-use datastore::resource::stream::{SourceDoc, split_documents};
+use resources::stream::{SourceDoc, split_documents};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! Renders objects as a table, YAML, JSON or names.
 
 use crate::cli::OutputFormat;
-use datastore::resource::{Kind, Object};
+use resources::{Kind, Object};
 
 /// One column of the table view: header and how to read it from an object.
 struct Column {

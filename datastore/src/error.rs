@@ -1,8 +1,8 @@
 //! The error type of the store boundary, shared by both backends so callers match on meaning
 //! (conflict, absent, compacted, unavailable) and never on backend details.
 
-use crate::key::KeyError;
 use crate::model::{Expect, Revision};
+use resources::key::KeyError;
 
 /// A boxed source error from a backend library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

@@ -18,7 +18,7 @@ pub struct HostConfig {
     pub node: Option<String>,
     /// felix's dataplane settings for this host (`[felix]`, the
     /// FelixConfiguration field names); they override FelixConfiguration.
-    pub felix: Option<crate::resource::FelixConfigurationSpec>,
+    pub felix: Option<resources::FelixConfigurationSpec>,
 }
 
 #[derive(Debug, thiserror::Error)]

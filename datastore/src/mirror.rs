@@ -4,11 +4,13 @@
 //! changes instead of once per event.
 
 use crate::{
-    ipam::Block,
-    key::{IpamKey, Key},
     list_watch::Update,
     model::{EventKind, KeyValue, Revision},
-    resource::Object,
+};
+use resources::{
+    Object,
+    ipam::Block,
+    key::{IpamKey, Key},
 };
 use std::collections::BTreeMap;
 

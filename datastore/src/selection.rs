@@ -11,8 +11,8 @@
 
 use std::path::Path;
 
-use crate::key::{KeyError, check_segment};
 use crate::url::{DatastoreUrl, UrlError};
+use resources::key::{KeyError, check_segment};
 
 /// The embedded store used when nothing else is configured.
 pub const DEFAULT_DATASTORE: &str = "sqlite:///var/lib/terrace/store.db";

@@ -9,13 +9,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use datastore::resource::load::load_document;
-use datastore::resource::stream::split_documents;
-use datastore::resource::{
+use proptest::prelude::*;
+use resources::load::load_document;
+use resources::stream::split_documents;
+use resources::{
     BGPConfigurationSpec, BGPPeerSpec, FelixConfigurationSpec, HostEndpointSpec, IPPoolSpec, Kind,
     NodeSpec, Object, WorkloadEndpointSpec,
 };
-use proptest::prelude::*;
 
 const EXAMPLES: [&str; 3] = [
     include_str!("../../docs/examples/shop-endpoints.yaml"),

@@ -11,7 +11,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use datastore::Store;
-use datastore::ipam::{AssignRequest, IpamClient, IpamError, PoolView};
+use datastore::ipam::{AssignRequest, IpamClient, IpamError};
+use resources::ipam::PoolView;
 
 use common::Backend;
 

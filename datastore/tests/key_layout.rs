@@ -1,6 +1,6 @@
 //! The key layout: constructors, parsing and validation, as tables.
 
-use datastore::key::{
+use resources::key::{
     IpamKey, Key, KeyError, ResourceKey, ipam_prefix, kind_prefix, namespace_prefix,
 };
 

@@ -14,7 +14,6 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use datastore::resource::Kind;
 use felix::calc::compute;
 use felix::daemon::ingest::Ingest;
 use felix::nft::sim::{Packet, forward_allows};
@@ -23,6 +22,7 @@ use felix::reconcile::nft::NftRunner;
 use integration::{Lab, wait_until};
 use policies::eval::{Decision, EndpointKey, Flow, FlowEnd};
 use policies::model::Protocol;
+use resources::Kind;
 use serde_json::{Value, json};
 use support::*;
 
@@ -126,7 +126,7 @@ fn write_world(rt: &tokio::runtime::Runtime, store: &Arc<dyn datastore::Store>, 
 
 /// The world felix should be seeing, from the datastore.
 fn ingest(rt: &tokio::runtime::Runtime, store: &Arc<dyn datastore::Store>) -> Ingest {
-    let listing = rt.block_on(store.list(datastore::key::ROOT)).unwrap();
+    let listing = rt.block_on(store.list(resources::key::ROOT)).unwrap();
     let mut state = Ingest::new("host");
     for kv in &listing.items {
         state.apply(&kv.key, Some(&kv.value)).unwrap();

@@ -19,8 +19,8 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use datastore::resource::Kind;
 use integration::{Lab, Topology, wait_until};
+use resources::Kind;
 use serde_json::json;
 use support::*;
 

@@ -6,8 +6,8 @@
 
 mod support;
 
-use datastore::resource::Kind;
 use integration::Lab;
+use resources::Kind;
 use serde_json::json;
 use support::*;
 

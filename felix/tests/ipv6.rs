@@ -20,8 +20,8 @@ mod support;
 
 use std::time::Duration;
 
-use datastore::resource::Kind;
 use integration::{Daemon, Lab, wait_until};
+use resources::Kind;
 use serde_json::json;
 use support::*;
 

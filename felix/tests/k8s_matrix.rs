@@ -27,9 +27,6 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use datastore::resource::Kind;
-use datastore::resource::load::load_document;
-use datastore::resource::stream::split_documents;
 use felix::calc::compute;
 use felix::daemon::ingest::Ingest;
 use felix::nft::{compile, full_delta};
@@ -37,6 +34,9 @@ use felix::reconcile::nft::NftRunner;
 use integration::{Lab, Topology, wait_until};
 use policies::eval::{Decision, EndpointKey, Flow, FlowEnd};
 use policies::model::Protocol;
+use resources::Kind;
+use resources::load::load_document;
+use resources::stream::split_documents;
 use serde_json::json;
 use support::*;
 
@@ -216,7 +216,7 @@ const SCENARIOS: &[Scenario] = &[
 
 /// The world as felix on `node` sees it.
 fn ingest(rt: &tokio::runtime::Runtime, store: &Arc<dyn datastore::Store>, node: &str) -> Ingest {
-    let listing = rt.block_on(store.list(datastore::key::ROOT)).unwrap();
+    let listing = rt.block_on(store.list(resources::key::ROOT)).unwrap();
     let mut state = Ingest::new(node);
     for kv in &listing.items {
         state.apply(&kv.key, Some(&kv.value)).unwrap();

@@ -14,8 +14,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use datastore::resource::{Kind, Object, ObjectMeta};
 use integration::{Daemon, Lab, wait_until};
+use resources::{Kind, Object, ObjectMeta};
 use serde_json::json;
 use support::*;
 

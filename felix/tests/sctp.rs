@@ -20,8 +20,8 @@ mod support;
 
 use std::time::Duration;
 
-use datastore::resource::Kind;
 use integration::{Lab, wait_until};
+use resources::Kind;
 use serde_json::json;
 use support::*;
 
@@ -129,7 +129,7 @@ fn sctp_to_the_allowed_port_passes_and_the_default_deny_drops_the_other() {
 
     // Without the policy (only the open profile) the same port passes, so
     // the drop above was the policy's.
-    let key = datastore::resource::object::object_key(Kind::NetworkPolicy, Some("default"), "sctp")
+    let key = resources::object::object_key(Kind::NetworkPolicy, Some("default"), "sctp")
         .unwrap()
         .to_string();
     rt.block_on(store.delete(&key, None)).unwrap();

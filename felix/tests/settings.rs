@@ -9,8 +9,8 @@ mod support;
 
 use std::time::Duration;
 
-use datastore::resource::Kind;
 use integration::{Lab, wait_until};
+use resources::Kind;
 use serde_json::json;
 use support::*;
 

@@ -14,9 +14,9 @@ mod common;
 use common::stack::{assign, lab_store, start_host_stack, two_hosts_behind_tor};
 use common::{CONVERGE, PROBE, ip, new_lab};
 use datastore::resource::client::{ResourceClient, Target, WriteMode};
-use datastore::resource::{Kind, Object, load::load_document, stream::split_documents};
 use integration::routers::{self, NeighborConfig, RouterConfig, RouterKind, SessionState};
 use integration::{Lab, ProbeOutcome, wait_until};
+use resources::{Kind, Object, load::load_document, stream::split_documents};
 use std::path::Path;
 use std::time::Instant;
 

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use datastore::Store;
 use datastore::ipam::IpamClient;
 use datastore::resource::client::{ResourceClient, WriteMode};
-use datastore::resource::{Kind, Object, ObjectMeta, WorkloadEndpointSpec};
+use resources::{Kind, Object, ObjectMeta, WorkloadEndpointSpec};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 

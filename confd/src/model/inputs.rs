@@ -1,7 +1,7 @@
 //! Everything the model reads, already decoded from the datastore.
 
-use datastore::ipam::Block;
-use datastore::resource::{BGPConfigurationSpec, BGPPeerSpec, IPPoolSpec, Kind, NodeSpec, Object};
+use resources::ipam::Block;
+use resources::{BGPConfigurationSpec, BGPPeerSpec, IPPoolSpec, Kind, NodeSpec, Object};
 use std::collections::BTreeMap;
 
 /// A Node resource with its labels.
@@ -45,7 +45,7 @@ impl Inputs {
 /// A stored object whose spec does not decode as its kind says.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct InputError(#[from] datastore::resource::object::ObjectError);
+pub struct InputError(#[from] resources::object::ObjectError);
 
 impl Inputs {
     /// Gathers the inputs of `node` from stored objects (other kinds are ignored).

@@ -3,8 +3,8 @@
 //! BGPConfiguration attaches to it.
 
 use super::inputs::Inputs;
-use datastore::resource::bgpconfig::check_community_value;
 use ipnet::IpNet;
+use resources::bgpconfig::check_community_value;
 
 /// One prefix to originate.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -5,9 +5,9 @@ use super::{
     mesh::{node_addresses, passive_towards},
     speaker::{ModelError, NextHop, Peer, PeerKind, node_as},
 };
-use datastore::resource::BGPPeerSpec;
-use datastore::resource::bgppeer::{NextHopMode, parse_peer_ip};
 use policies::selector::Selector;
+use resources::BGPPeerSpec;
+use resources::bgppeer::{NextHopMode, parse_peer_ip};
 use std::net::IpAddr;
 
 fn selector(peer: &str, field: &'static str, text: &str) -> Result<Selector, ModelError> {
@@ -57,7 +57,7 @@ fn session(
     kind: PeerKind,
     spec: &BGPPeerSpec,
     address: IpAddr,
-    remote_as: datastore::resource::AsNumber,
+    remote_as: resources::AsNumber,
 ) -> Peer {
     Peer {
         name,

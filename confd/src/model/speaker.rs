@@ -6,9 +6,9 @@ use super::{
     origination::{Origination, originations},
     peers::explicit_peers,
 };
-use datastore::resource::bgpconfig::DEFAULT_AS_NUMBER;
-use datastore::resource::bgppeer::BGPPassword;
-use datastore::resource::{AsNumber, GoDuration};
+use resources::bgpconfig::DEFAULT_AS_NUMBER;
+use resources::bgppeer::BGPPassword;
+use resources::{AsNumber, GoDuration};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Where a session comes from, as `netctl node status` shows it.
@@ -113,7 +113,7 @@ pub fn build(inputs: &Inputs) -> Result<SpeakerConfig, ModelError> {
         .ok_or_else(|| ModelError::NoAddress(me.name.clone()))?
         .addr();
     let bind_node_ip =
-        inputs.setting(|c| c.bind_mode) == Some(datastore::resource::bgpconfig::BindMode::NodeIP);
+        inputs.setting(|c| c.bind_mode) == Some(resources::bgpconfig::BindMode::NodeIP);
 
     let mut peers = explicit_peers(inputs)?;
     for peer in mesh_peers(inputs) {

@@ -3,10 +3,10 @@
 //! error instead of silently stealing its routes.
 
 use datastore::resource::client::{ClientError, ResourceClient, Target, WriteMode};
-use datastore::resource::node::NodeBGPSpec;
-use datastore::resource::object::ObjectError;
-use datastore::resource::{AsNumber, Kind, NodeSpec, Object, ObjectMeta};
 use ipnet::{Ipv4Net, Ipv6Net};
+use resources::node::NodeBGPSpec;
+use resources::object::ObjectError;
+use resources::{AsNumber, Kind, NodeSpec, Object, ObjectMeta};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 

@@ -4,8 +4,8 @@ use crate::cli::{GetArgs, GlobalArgs};
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use crate::output::render;
-use datastore::resource::Kind;
 use datastore::resource::client::Target;
+use resources::Kind;
 
 /// Resolves a CLI word to a kind, or explains which words exist.
 pub fn parse_kind(word: &str) -> CtlResult<Kind> {

@@ -3,8 +3,8 @@
 use crate::cli::GlobalArgs;
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
-use datastore::resource::Kind;
 use policies::selector::Selector;
+use resources::Kind;
 use std::collections::BTreeMap;
 
 /// Kinds whose labels selectors are evaluated against.

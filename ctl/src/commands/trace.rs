@@ -4,10 +4,10 @@
 use crate::cli::{GlobalArgs, TraceArgs, TraceFormat};
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
-use datastore::resource::Kind;
-use datastore::resource::evaluator::{POLICY_KINDS, build_evaluator};
 use policies::eval::{Flow, FlowEnd, IcmpInfo, Trace, Verdict};
 use policies::model::Protocol;
+use resources::Kind;
+use resources::evaluator::{POLICY_KINDS, build_evaluator};
 
 /// The flow the arguments describe.
 pub fn flow_from_args(args: &TraceArgs) -> CtlResult<Flow> {

@@ -6,8 +6,8 @@ use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use crate::input::read_documents;
 use datastore::resource::client::{ResourceClient, Target, WriteMode};
-use datastore::resource::load::load_document;
-use datastore::resource::{Kind, Object};
+use resources::load::load_document;
+use resources::{Kind, Object};
 
 /// Reads and validates every document; all errors are collected.
 pub fn load_all(args: &FileArgs) -> CtlResult<Vec<Object>> {

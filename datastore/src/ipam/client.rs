@@ -2,18 +2,18 @@
 //! transaction guarded by the revisions it read (compare-and-swap), so two
 //! hosts can never claim one block and two containers never get one address.
 
-use super::{
-    block::{Allocation, Block},
-    handle::HandleRecord,
-    planner::{Plan, PlanInput, PoolView, plan_allocation},
-};
 use crate::{
     StoreError,
-    key::{IpamKey, KeyError, ipam_prefix},
     model::{Expect, Revision, Txn},
     store::Store,
 };
 use ipnet::IpNet;
+use resources::ipam::{
+    block::{Allocation, Block},
+    handle::HandleRecord,
+    planner::{Plan, PlanInput, PoolView, plan_allocation},
+};
+use resources::key::{IpamKey, KeyError, ipam_prefix};
 use std::{collections::BTreeMap, net::IpAddr, sync::Arc};
 
 /// Under contention every loser re-reads and tries again; this bounds it.

@@ -1,15 +1,7 @@
-//! IP address management records and the pure logic over them: blocks carved
-//! from pools, addresses allocated inside blocks under a handle, and the
-//! planner that decides which block an allocation should use. The datastore
-//! client applies these decisions with compare-and-swap transactions.
+//! IPAM against the store: claiming blocks and assigning and releasing addresses with
+//! compare-and-swap transactions. The records and the pure logic over them (blocks,
+//! handles, the planner, the audit) are `resources::ipam`.
 
-pub mod block;
-pub mod carve;
 pub mod client;
-pub mod handle;
-pub mod planner;
 
-pub use block::{Allocation, Block, BlockError};
 pub use client::{AssignRequest, IpamClient, IpamError};
-pub use handle::HandleRecord;
-pub use planner::{Plan, PlanInput, PoolView, plan_allocation};

@@ -1,15 +1,15 @@
 //! Typed resource operations over a [`Store`]: get, list, and writes of many
 //! resources in one all-or-nothing transaction.
 
-use super::{
-    kind::Kind,
-    object::{Object, ObjectError, object_key},
-};
 use crate::{
     StoreError,
-    key::{KeyError, kind_prefix, namespace_prefix},
     model::{Expect, Revision, Txn},
     store::Store,
+};
+use resources::{
+    key::{KeyError, kind_prefix, namespace_prefix},
+    kind::Kind,
+    object::{Object, ObjectError, object_key},
 };
 use std::sync::Arc;
 
@@ -216,7 +216,7 @@ fn guard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::meta::ObjectMeta;
+    use resources::meta::ObjectMeta;
 
     fn pool(rv: Option<&str>) -> Object {
         let meta = ObjectMeta {

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use datastore::Store;
 use datastore::model::Txn;
-use datastore::resource::Kind;
 use felix::nft::compile::policy_id;
 use integration::{Daemon, Lab, wait_until};
+use resources::Kind;
 use serde_json::json;
 
 use super::util::{Monitor, ms, spawn_felix, stats};

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use datastore::Store;
 use datastore::model::Txn;
-use datastore::resource::Kind;
 use integration::{Daemon, Lab, Topology, wait_until};
+use resources::Kind;
 use serde_json::json;
 
 use super::util::spawn_felix;

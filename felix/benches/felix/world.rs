@@ -2,7 +2,7 @@
 //! whose selectors spread over them, as datastore objects so the daemon and
 //! the in-process runs decode exactly the same records.
 
-use datastore::resource::{Kind, Object, ObjectMeta};
+use resources::{Kind, Object, ObjectMeta};
 use serde_json::{Value, json};
 
 /// The node the benchmarked felix runs as.

@@ -5,8 +5,8 @@
 //! FelixConfiguration `node.<name>`, FelixConfiguration `default`, the
 //! built-in default. Each field is taken from the first layer that sets it.
 
-use datastore::resource::FelixConfigurationSpec;
-use datastore::resource::felixconfig::{
+use resources::FelixConfigurationSpec;
+use resources::felixconfig::{
     DEFAULT_INTERFACE_PREFIX, EndpointToHostAction, ProtoPort, default_failsafe_inbound,
     default_failsafe_outbound,
 };

@@ -1,13 +1,13 @@
 //! Datastore records → [`Engine`] updates: one function per record kind,
 //! each an upsert or a delete keyed exactly as the world keys it.
 
-use datastore::ipam::Block;
-use datastore::key::Key;
-use datastore::resource::{
-    FelixConfigurationSpec, HostEndpointSpec, IPPoolSpec, Kind, Object, WorkloadEndpointSpec,
-};
 use policies::eval::{Endpoint, EndpointKey, NamedPort};
 use policies::model::Protocol;
+use resources::ipam::Block;
+use resources::key::Key;
+use resources::{
+    FelixConfigurationSpec, HostEndpointSpec, IPPoolSpec, Kind, Object, WorkloadEndpointSpec,
+};
 
 use crate::calc::world::Pool;
 use crate::calc::{EndpointKind, Engine, LocalEndpoint, Settings};
@@ -209,7 +209,7 @@ fn remove_policy_kind(e: &mut Engine, kind: Kind, ns: Option<String>, name: &str
     }
 }
 
-fn named_ports(ports: &[datastore::resource::EndpointPort]) -> Vec<NamedPort> {
+fn named_ports(ports: &[resources::EndpointPort]) -> Vec<NamedPort> {
     ports
         .iter()
         .filter_map(|p| {

@@ -42,7 +42,7 @@ pub struct DaemonConfig {
     pub proc_sys: PathBuf,
     /// This host's settings that override FelixConfiguration, highest
     /// precedence first (environment, then the config file).
-    pub local_settings: Vec<datastore::resource::FelixConfigurationSpec>,
+    pub local_settings: Vec<resources::FelixConfigurationSpec>,
 }
 
 /// Messages from the watch and link tasks.
@@ -57,7 +57,7 @@ enum WatchMsg {
 }
 
 async fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) {
-    let mut lw = ListWatch::new(store, datastore::key::ROOT);
+    let mut lw = ListWatch::new(store, resources::key::ROOT);
     loop {
         let msg = match lw.next().await {
             Ok(u) => WatchMsg::Update(u),

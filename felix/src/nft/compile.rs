@@ -10,9 +10,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use datastore::resource::felixconfig::{EndpointToHostAction, ProtoPort};
 use ipnet::IpNet;
 use policies::model::Rule;
+use resources::felixconfig::{EndpointToHostAction, ProtoPort};
 
 use super::delta::{Delta, touched_delta};
 use super::elem::{Elem, Verdict};

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datastore::Store;
-use datastore::resource::{Kind, Object, ObjectMeta};
 use integration::{Daemon, Lab, Topology, wait_until};
+use resources::{Kind, Object, ObjectMeta};
 
 /// The one-host lab most felix tests use: `host` with an uplink to `ext` as its
 /// default route (proxy ARP for the containers' 169.254.1.1 gateway answers only
@@ -92,8 +92,8 @@ pub fn put_open_workload(
 
 /// Writes an IPAM block owned by `node`.
 pub fn put_block(rt: &tokio::runtime::Runtime, store: &Arc<dyn Store>, cidr: &str, node: &str) {
-    let block = datastore::ipam::Block::new(cidr.parse().unwrap(), Some(node.to_string()));
-    let key = datastore::key::IpamKey::block(cidr).unwrap().to_string();
+    let block = resources::ipam::Block::new(cidr.parse().unwrap(), Some(node.to_string()));
+    let key = resources::key::IpamKey::block(cidr).unwrap().to_string();
     rt.block_on(store.put(&key, serde_json::to_vec(&block).unwrap()))
         .unwrap();
 }

@@ -6,10 +6,11 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use datastore::ipam::{AssignRequest, IpamClient, PoolView};
+use datastore::ipam::{AssignRequest, IpamClient};
 use datastore::resource::client::ResourceClient;
 use datastore::url::DatastoreUrl;
 use integration::{Daemon, Lab, Topology, wait_until};
+use resources::ipam::PoolView;
 
 use super::CONVERGE;
 

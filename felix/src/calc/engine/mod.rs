@@ -20,10 +20,10 @@ mod sets;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use datastore::resource::endpoint::is_interface_name;
 use ipnet::IpNet;
 use policies::eval::{Direction, EndpointKey, namespace_labels_of, policy_applies};
 use policies::model::{Policy, Resource};
+use resources::endpoint::is_interface_name;
 
 use super::entities::{Entity, EntityRef, Labels, ScopedName, entity};
 use super::plan::{EndpointPlan, Plan, PolicyKey, PolicyPlan, RouteSpec};

@@ -108,7 +108,7 @@ fn scope(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::stream::split_documents;
+    use crate::stream::split_documents;
 
     fn load(text: &str) -> Result<Object, Vec<DocError>> {
         load_document(&split_documents("t.yaml", text)[0], None)

@@ -102,7 +102,7 @@ pub fn build_evaluator<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{load::load_document, stream::split_documents};
+    use crate::{load::load_document, stream::split_documents};
     use policies::eval::{Flow, FlowEnd};
 
     fn objects(text: &str) -> Vec<Object> {

@@ -64,9 +64,9 @@ fn problem_errors(doc: &SourceDoc, error: &DocumentError) -> Vec<DocError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::resource::{Kind, load::load_document, stream::split_documents};
+    use crate::{Kind, load::load_document, stream::split_documents};
 
-    fn load(text: &str) -> Result<crate::resource::Object, Vec<super::DocError>> {
+    fn load(text: &str) -> Result<crate::Object, Vec<super::DocError>> {
         load_document(&split_documents("p.yaml", text)[0], None)
     }
 

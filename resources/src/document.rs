@@ -77,7 +77,7 @@ pub fn parse_typed<S: DeserializeOwned>(doc: &SourceDoc) -> Result<Typed<S>, Doc
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::{IPPoolSpec, stream::split_documents};
+    use crate::{IPPoolSpec, stream::split_documents};
 
     #[test]
     fn header_names_kind_and_metadata() {
