@@ -8,6 +8,8 @@
 //! - [`daemon`]*: the tokio shell (sockets with MD5/GTSM, timers, reload) around the core.
 //! - [`fib`]*: the kernel forwarding table via rtnetlink.
 //! - [`metrics`]*: Prometheus metrics and readiness for the binary.
+//! - `sockopt`*: socket options std lacks (MD5, GTSM, BPF filters), for the shell's
+//!   TCP sockets and the FIB's route monitor.
 //! - [`wire`]: message codec (netgauze-bgp-pkt underneath) and RFC 7606 error handling.
 //! - [`fsm`]: the session state machine (RFC 4271 §8), OPEN negotiation, collisions.
 //! - [`rib`]: Adj-RIBs-In and Loc-RIB in one table of stored paths, decision process,
@@ -54,4 +56,6 @@ pub mod fsm;
 pub mod metrics;
 pub mod rib;
 pub mod session;
+#[cfg(feature = "daemon")]
+pub(crate) mod sockopt;
 pub mod wire;

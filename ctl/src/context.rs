@@ -1,6 +1,6 @@
 //! Opens the datastore the way every Terrace binary does.
 
-use crate::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::error::{CtlError, CtlResult};
 use anyhow::Context as _;
 use datastore::host_config::HostConfig;

@@ -1,8 +1,9 @@
-//! netctl: the Terrace command-line tool. `cli` is the command surface,
-//! `commands` one module per verb, `input` reads files, `output` renders
+//! netctl: the Terrace command-line tool. `cli` is the command surface and
+//! `args` its flags, `commands` one module per verb, `input` reads files, `output` renders
 //! objects, `context` opens the datastore, `error` maps failures to exit codes,
 //! `reference` renders the command reference.
 
+pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod context;

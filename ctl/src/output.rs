@@ -1,6 +1,6 @@
 //! Renders objects as a table, YAML, JSON or names.
 
-use crate::cli::OutputFormat;
+use crate::args::OutputFormat;
 use resources::{Kind, Object};
 
 /// One column of the table view: header and how to read it from an object.

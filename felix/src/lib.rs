@@ -7,6 +7,8 @@
 //! - [`calc`]: resources in, [`calc::Plan`] out (routes, sysctls, per-endpoint
 //!   tier/policy/profile order, IP set contents), kept current incrementally
 //!   by [`calc::Engine`]. No I/O.
+//! - [`sets`]: named sets and maps as data (family, key, elements), which
+//!   `calc` fills and `nft` declares; shared so neither depends on the other.
 //! - [`nft`]: the plan compiled into an [`nft::Table`] (named sets, verdict
 //!   maps, policy-group and policy chains) and kept current piece by piece;
 //!   the change between two tables as a [`nft::Delta`], written as one
@@ -41,6 +43,7 @@ pub mod daemon;
 pub mod hash;
 pub mod nft;
 pub mod reconcile;
+pub mod sets;
 
 /// The route protocol number felix tags its routes with (`ip route ... proto 86`).
 /// Chosen outside the numbers iproute2 names and away from Calico's 80, BIRD's 12

@@ -18,3 +18,12 @@ pub fn find(name: &str) -> Option<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
+
+/// Finds `lab-probe`: `$TLAB_PROBE_BIN`, else next to the current
+/// executable or one directory up (test binaries live in `deps/`).
+pub fn locate_probe_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("TLAB_PROBE_BIN") {
+        return p.into();
+    }
+    find("lab-probe").unwrap_or_else(|| "lab-probe".into())
+}

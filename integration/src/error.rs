@@ -3,7 +3,6 @@
 use crate::cmd::CmdError;
 use crate::pids::KillError;
 use crate::podman::PodmanError;
-use crate::reads::ParseError;
 use crate::topology::TopologyError;
 use crate::wait::WaitError;
 
@@ -59,4 +58,15 @@ impl LabError {
         let context = context.into();
         move |source| Self::Io { context, source }
     }
+}
+
+/// Command output could not be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to parse {what}")]
+pub struct ParseError {
+    /// Which output.
+    pub what: String,
+    /// The underlying error.
+    #[source]
+    pub source: serde_json::Error,
 }

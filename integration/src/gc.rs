@@ -5,8 +5,9 @@
 //! to live runs is left alone.
 
 use crate::error::LabError;
+use crate::lab::teardown;
 use crate::naming::owner_pid;
-use crate::{netns, pids, podman, teardown};
+use crate::{netns, pids, podman};
 
 /// What a garbage collection did.
 #[derive(Debug, Default)]

@@ -6,7 +6,7 @@
 //! - [`topology`]: the model, YAML loading, Rust builder, pure build plan.
 //! - [`lab`]: [`Lab`], which builds a topology and owns everything it made.
 //! - [`process`]: daemons in namespaces with captured logs ([`Daemon`]).
-//! - [`teardown`], [`gc`]: removal on drop and of killed runs' leftovers.
+//! - [`lab::teardown`], [`gc`]: removal on drop and of killed runs' leftovers.
 //! - [`wait`]: [`wait_until`], the only way to wait.
 //! - [`probe`]: TCP/UDP/ICMP probes with a [`ProbeOutcome`], and a continuous ping
 //!   that counts losses ([`PingStream`]).
@@ -33,7 +33,7 @@ pub mod probe;
 pub mod process;
 pub mod reads;
 pub mod routers;
-pub mod teardown;
+pub(crate) mod sync;
 pub mod topology;
 pub mod wait;
 

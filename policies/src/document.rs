@@ -22,10 +22,9 @@ use crate::raw::{
 };
 use crate::validate::ValidationErrors;
 
-/// Terrace's own API group/version.
-pub const API_VERSION: &str = "terrace.io/v1";
-/// Calico's, accepted as an alias for the same kinds.
-pub const CALICO_API_VERSION: &str = "projectcalico.org/v3";
+// Defined with the envelope they appear in, so `k8s` can name them without
+// importing this module (which imports `k8s`).
+pub use crate::raw::{API_VERSION, CALICO_API_VERSION};
 
 /// One document of a stream.
 #[derive(Debug, Clone)]

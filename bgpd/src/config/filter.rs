@@ -1,7 +1,7 @@
 //! Raw filter rules → [`Filter`], with prefix-length ranges checked against the family.
 
 use super::community::{parse_community, parse_large_community};
-use super::convert::{Errors, communities, large_communities, parse_prefix};
+use super::values::{Errors, communities, large_communities, parse_prefix};
 use crate::rib::policy::{Filter, Match, PrefixMatch, Rule, RuleAction, Verdict};
 use bgpd_api::schema;
 

@@ -16,6 +16,7 @@ mod error;
 mod filter;
 #[cfg(test)]
 mod tests;
+mod values;
 
 use std::path::Path;
 

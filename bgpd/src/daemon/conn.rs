@@ -11,8 +11,8 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::sockopt;
 use crate::config::PeerConfig;
+use crate::sockopt;
 
 /// Connection events for the neighbor task.
 #[derive(Debug)]

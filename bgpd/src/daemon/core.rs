@@ -14,12 +14,12 @@ use super::fib_sink::FibSink;
 use super::msg::{CoreMsg, PeerCmd};
 use super::neighbor::{self, CoreTx};
 use super::reload;
-use super::sockopt;
 use super::soft_reset::{SoftResetDirection, SoftResetError, SoftResetOutcome, SoftResetResult};
 use super::status::{LastError, PeerDetail, PeerStatus, SessionInfo, Status};
 use crate::config::{Config, PeerConfig};
 use crate::fsm::State;
 use crate::rib::{NextHopTable, PeerId, Rib, RibOutput, StaleTimer};
+use crate::sockopt;
 use crate::wire::PathAttrs;
 
 /// A running neighbor task.

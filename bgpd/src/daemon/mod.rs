@@ -19,7 +19,6 @@ mod fib_sink;
 mod msg;
 mod neighbor;
 pub mod reload;
-pub(crate) mod sockopt;
 mod soft_reset;
 mod status;
 mod timers;

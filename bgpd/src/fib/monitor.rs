@@ -22,8 +22,8 @@ use rtnetlink::packet_route::route::RouteMessage;
 use rtnetlink::sys::{AsyncSocket, SocketAddr};
 
 use super::{FibError, ROUTE_PROTOCOL};
-use crate::daemon::sockopt;
 use crate::rib::nexthop::MAIN_TABLE;
+use crate::sockopt;
 
 /// Receive buffer of the subscription: room for about 10,000 queued notifications.
 const RECEIVE_BUFFER: libc::c_int = 8 << 20;

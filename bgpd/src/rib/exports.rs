@@ -7,17 +7,20 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::adj_out::{OutPaths, PrefixChange, ToldTable, diff};
+use super::adj_out::{OutPaths, PrefixChange, diff};
 use super::advert::Advert;
 use super::export::export;
 use super::intern::Interner;
-use super::loc::{BestChange, LocRib, Selected};
+use super::loc::{BestChange, Selected};
 use super::peer_index::{PeerIdx, PeerIndex};
 use super::peer_policy::{PeerPolicy, RibConfig};
-use super::speaker::{ExportKey, Peer, Rib};
+use super::peers::{Peer, Peers};
 use super::types::{FastMap, PeerId, PeerInfo, RibAttrs};
 use crate::fsm::NegotiatedSession;
 use crate::wire::Afi;
+
+/// Key of the export cache: target, source, attribute set address, family.
+pub(super) type ExportKey = (PeerIdx, PeerIdx, usize, Afi);
 
 /// Export results per [`ExportKey`]; the key's source set is held so its address is
 /// not reused while cached.
@@ -29,8 +32,7 @@ pub(super) type PathIds = FastMap<(PeerId, u32), u32>;
 /// Read-only export inputs: exports under given (possibly old) policy and peer info.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ExportView<'a> {
-    peers: &'a FastMap<PeerId, Peer>,
-    index: &'a PeerIndex,
+    peers: &'a Peers,
     config: &'a RibConfig,
     path_ids: &'a PathIds,
 }
@@ -41,11 +43,7 @@ struct Sending<'a> {
     add_path: bool,
 }
 
-fn sending<'a>(
-    peers: &'a FastMap<PeerId, Peer>,
-    target: PeerId,
-    prefix: &IpNet,
-) -> Option<Sending<'a>> {
+fn sending<'a>(peers: &'a Peers, target: PeerId, prefix: &IpNet) -> Option<Sending<'a>> {
     let peer = peers.get(&target)?;
     let session: &NegotiatedSession = peer.session.as_ref()?;
     let afi = Afi::of(prefix);
@@ -66,7 +64,16 @@ fn offered(sel: &[Selected], add_path: bool) -> &[Selected] {
     }
 }
 
-impl ExportView<'_> {
+impl<'a> ExportView<'a> {
+    /// Exports from the peers' current policies and information.
+    pub fn new(peers: &'a Peers, config: &'a RibConfig, path_ids: &'a PathIds) -> Self {
+        ExportView {
+            peers,
+            config,
+            path_ids,
+        }
+    }
+
     /// What `target` hears about `prefix` with selection `sel` under `policy` and the
     /// peer information `info` gives, uncached and not interned (to compare only).
     pub fn wanted_with(
@@ -92,7 +99,8 @@ impl ExportView<'_> {
             let id = if s.add_path {
                 // A path told before has its identifier already.
                 let Some(id) = self
-                    .index
+                    .peers
+                    .index()
                     .id(path.peer)
                     .and_then(|src| self.path_ids.get(&(src, path.path_id)))
                 else {
@@ -111,8 +119,7 @@ impl ExportView<'_> {
 /// Export inputs with the caches and the interner: exports under the current inputs.
 #[derive(Debug)]
 pub(super) struct Exporter<'a> {
-    peers: &'a FastMap<PeerId, Peer>,
-    index: &'a PeerIndex,
+    peers: &'a Peers,
     config: &'a RibConfig,
     path_ids: &'a mut PathIds,
     cache: &'a mut ExportCache,
@@ -120,22 +127,35 @@ pub(super) struct Exporter<'a> {
 }
 
 impl<'a> Exporter<'a> {
-    /// The same inputs, read-only.
-    pub fn view(&self) -> ExportView<'_> {
-        ExportView {
-            peers: self.peers,
-            index: self.index,
-            config: self.config,
-            path_ids: self.path_ids,
+    /// Exports from the current inputs, recording ADD-PATH identifiers and caching
+    /// results.
+    pub fn new(
+        peers: &'a Peers,
+        config: &'a RibConfig,
+        path_ids: &'a mut PathIds,
+        cache: &'a mut ExportCache,
+        interner: &'a mut Interner,
+    ) -> Self {
+        Exporter {
+            peers,
+            config,
+            path_ids,
+            cache,
+            interner,
         }
     }
 
+    /// The same inputs, read-only.
+    pub fn view(&self) -> ExportView<'_> {
+        ExportView::new(self.peers, self.config, self.path_ids)
+    }
+
     pub fn index(&self) -> &'a PeerIndex {
-        self.index
+        self.peers.index()
     }
 
     pub fn policy(&self, target: PeerId) -> Option<&'a PeerPolicy> {
-        let peers: &'a FastMap<PeerId, Peer> = self.peers;
+        let peers: &'a Peers = self.peers;
         peers.get(&target).map(|p| &p.policy)
     }
 
@@ -180,7 +200,7 @@ impl<'a> Exporter<'a> {
 
     /// Stable identifier for paths from (source, received id).
     fn path_id(&mut self, path: &Selected) -> Option<u32> {
-        let source = self.index.id(path.peer)?;
+        let source = self.peers.index().id(path.peer)?;
         let next = u32::try_from(self.path_ids.len() + 1).unwrap_or(u32::MAX);
         Some(*self.path_ids.entry((source, path.path_id)).or_insert(next))
     }
@@ -195,7 +215,7 @@ impl<'a> Exporter<'a> {
         path: &Selected,
     ) -> Option<Arc<RibAttrs>> {
         let key = (
-            to.idx,
+            to.idx(),
             path.peer,
             Arc::as_ptr(&path.attrs) as usize,
             Afi::of(prefix),
@@ -204,7 +224,7 @@ impl<'a> Exporter<'a> {
         if cacheable && let Some((_, hit)) = self.cache.get(&key) {
             return hit.clone();
         }
-        let info = self.index.info(path.peer)?;
+        let info = self.peers.index().info(path.peer)?;
         let out = export(prefix, &path.attrs, info, target, &to.policy, self.config)
             .map(|a| self.interner.intern(a));
         if cacheable {
@@ -212,30 +232,5 @@ impl<'a> Exporter<'a> {
                 .insert(key, (Arc::clone(&path.attrs), out.clone()));
         }
         out
-    }
-}
-
-impl Rib {
-    /// Export inputs, read-only.
-    pub(super) fn exports(&self) -> ExportView<'_> {
-        ExportView {
-            peers: &self.peers,
-            index: &self.index,
-            config: &self.config,
-            path_ids: &self.path_ids,
-        }
-    }
-
-    /// The Loc-RIB, an exporter and the told state, borrowed apart.
-    pub(super) fn split(&mut self) -> (&LocRib, Exporter<'_>, &mut ToldTable) {
-        let ex = Exporter {
-            peers: &self.peers,
-            index: &self.index,
-            config: &self.config,
-            path_ids: &mut self.path_ids,
-            cache: &mut self.export_cache,
-            interner: &mut self.interner,
-        };
-        (&self.loc, ex, &mut self.told)
     }
 }

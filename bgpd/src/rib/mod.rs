@@ -3,10 +3,12 @@
 //! per-peer exports with export policy whose Adj-RIB-Out is derived rather than
 //! stored (`adj_out`), route reflection (RFC 4456), Graceful Restart stale routes
 //! (RFC 4724) and origination. Routes name their peer by a compact number
-//! (`peer_index`); the per-family tables are sharded (`shards`).
+//! (`peer_index`, held with the configured peers in `peers`); the per-family tables
+//! are sharded (`shards`).
 //!
-//! [`Rib`] is the entry point; each method returns a [`RibOutput`] (FIB deltas,
-//! advertisements per peer, sessions to close, stale timers) for the driver to apply.
+//! [`Rib`] (module `speaker`, which alone sees its fields) is the entry point; each
+//! method returns a [`RibOutput`] (FIB deltas, advertisements per peer, sessions to
+//! close, stale timers) for the driver to apply.
 //! With a [`NextHopTable`] set, routes whose next hop is unresolvable stay out of the
 //! decision process (RFC 4271 §9.1.2); without one every next hop counts as reachable.
 //! After our own restart, [`Rib::start_deferral`] holds results back until the peers'
@@ -27,13 +29,10 @@ mod origination;
 mod path;
 mod peer_index;
 mod peer_policy;
+mod peers;
 pub mod policy;
-mod queries;
 mod shards;
-mod soft_reset;
 mod speaker;
-mod speaker_routes;
-mod table_export;
 mod types;
 
 pub use adj_out::OutPaths;

@@ -133,7 +133,7 @@ impl Store0 {
 
     /// What `netctl ipam check` says: Ok(summary) when consistent, Err(problems) otherwise.
     pub async fn ipam_check(&self) -> Result<String, String> {
-        let global = netctl::cli::GlobalArgs {
+        let global = netctl::args::GlobalArgs {
             datastore: Some(self.url.clone()),
             config: self._dir.path().join("no-config.toml"),
         };

@@ -2,33 +2,10 @@
 //! other node, route reflectors excepted.
 
 use super::{
-    inputs::{Inputs, NodeInfo},
-    speaker::{NextHop, Peer, PeerKind, node_as},
+    inputs::Inputs,
+    nodes::{is_route_reflector, node_addresses, node_as, passive_towards},
+    peer::{NextHop, Peer, PeerKind},
 };
-use std::net::IpAddr;
-
-/// The node's BGP addresses (IPv4, IPv6).
-pub fn node_addresses(node: &NodeInfo) -> Vec<IpAddr> {
-    let Some(bgp) = &node.spec.bgp else {
-        return Vec::new();
-    };
-    let v4 = bgp.ipv4_address.map(|n| IpAddr::V4(n.addr()));
-    let v6 = bgp.ipv6_address.map(|n| IpAddr::V6(n.addr()));
-    v4.into_iter().chain(v6).collect()
-}
-
-pub fn is_route_reflector(node: &NodeInfo) -> bool {
-    node.spec
-        .bgp
-        .as_ref()
-        .is_some_and(|b| b.route_reflector_cluster_id.is_some())
-}
-
-/// Exactly one side of a node pair initiates, so the two never race to open
-/// two sessions: the node with the lower address connects, the higher waits.
-pub fn passive_towards(local: IpAddr, remote: IpAddr) -> bool {
-    local > remote
-}
 
 /// Mesh sessions of the configured node (none when the mesh is disabled).
 pub fn mesh_peers(inputs: &Inputs) -> Vec<Peer> {

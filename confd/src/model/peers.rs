@@ -1,9 +1,10 @@
 //! BGPPeer resources that apply to this node, expanded to sessions.
 
 use super::{
+    error::ModelError,
     inputs::{Inputs, NodeInfo},
-    mesh::{node_addresses, passive_towards},
-    speaker::{ModelError, NextHop, Peer, PeerKind, node_as},
+    nodes::{node_addresses, node_as, passive_towards},
+    peer::{NextHop, Peer, PeerKind},
 };
 use policies::selector::Selector;
 use resources::BGPPeerSpec;

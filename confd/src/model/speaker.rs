@@ -1,58 +1,18 @@
 //! The desired configuration of this node's BGP speaker, and how it is built.
 
 use super::{
+    error::ModelError,
     inputs::Inputs,
     mesh::mesh_peers,
+    nodes::node_as,
     origination::{Origination, originations},
     peers::explicit_peers,
 };
-use resources::bgpconfig::DEFAULT_AS_NUMBER;
-use resources::bgppeer::BGPPassword;
-use resources::{AsNumber, GoDuration};
+use resources::AsNumber;
 use std::net::{IpAddr, Ipv4Addr};
 
-/// Where a session comes from, as `netctl node status` shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PeerKind {
-    /// The automatic node-to-node mesh.
-    Mesh,
-    /// A BGPPeer that applies to every node.
-    Global,
-    /// A BGPPeer for this node (by `node` or `nodeSelector`).
-    NodeSpecific,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextHop {
-    /// Self on eBGP, unchanged on iBGP (BGP's default).
-    Auto,
-    SelfAddress,
-    Keep,
-}
-
-/// One BGP session this node should have.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Peer {
-    /// Stable name: `mesh.<node>`, `global.<bgppeer>`, `node.<bgppeer>`, with
-    /// `.<node>` appended for peers expanded from a peerSelector.
-    pub name: String,
-    pub kind: PeerKind,
-    pub address: IpAddr,
-    pub port: Option<u16>,
-    pub remote_as: AsNumber,
-    pub local_as: Option<AsNumber>,
-    /// Wait for the peer to connect (exactly one side of a node pair initiates).
-    pub passive: bool,
-    pub password: Option<BGPPassword>,
-    pub ttl_security: Option<u8>,
-    pub next_hop: NextHop,
-    pub route_reflector_client: bool,
-    pub keepalive_time: Option<GoDuration>,
-    pub restart_time: Option<GoDuration>,
-    pub max_prefixes: Option<u32>,
-    pub allowed_local_as: Option<u32>,
-    pub filters: Vec<String>,
-}
+// Re-exported: the renderer and tests name the session types through `speaker`.
+pub use super::peer::{NextHop, Peer, PeerKind};
 
 /// The whole speaker configuration of one node.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,32 +31,8 @@ pub struct SpeakerConfig {
     pub originate: Vec<Origination>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ModelError {
-    #[error("node {0} is not registered (no Node resource)")]
-    NoNode(String),
-    #[error("node {0} has no IPv4 BGP address (spec.bgp.ipv4Address); the router ID needs one")]
-    NoAddress(String),
-    #[error("BGPPeer {peer}: invalid {field}: {message}")]
-    InvalidSelector {
-        peer: String,
-        field: &'static str,
-        message: String,
-    },
-}
-
 /// BGP's well-known port.
 pub const DEFAULT_LISTEN_PORT: u16 = 179;
-
-/// The AS a node uses: its own, else the cluster default, else 64512.
-pub fn node_as(inputs: &Inputs, node: &str) -> AsNumber {
-    inputs
-        .node_info(node)
-        .and_then(|n| n.spec.bgp.as_ref())
-        .and_then(|b| b.as_number)
-        .or_else(|| inputs.global_config.as_ref().and_then(|c| c.as_number))
-        .unwrap_or(DEFAULT_AS_NUMBER)
-}
 
 /// Builds this node's configuration from the inputs.
 pub fn build(inputs: &Inputs) -> Result<SpeakerConfig, ModelError> {

@@ -1,6 +1,6 @@
 //! `delete -f FILE` or `delete KIND NAME...`, all in one transaction.
 
-use crate::cli::{DeleteArgs, FileArgs, GlobalArgs};
+use crate::args::{DeleteArgs, FileArgs, GlobalArgs};
 use crate::commands::{get::parse_kind, write::load_all};
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};

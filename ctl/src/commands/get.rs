@@ -1,6 +1,6 @@
 //! `get KIND [NAME...]`.
 
-use crate::cli::{GetArgs, GlobalArgs};
+use crate::args::{GetArgs, GlobalArgs};
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use crate::output::render;

@@ -8,7 +8,7 @@
 //!
 //! The reports are pure functions of the records read, tested without a store.
 
-use crate::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use anyhow::Context as _;

@@ -1,6 +1,6 @@
 //! `label KIND NAME KEY=VALUE KEY-`: a compare-and-swap update of the labels.
 
-use crate::cli::{GlobalArgs, LabelArgs};
+use crate::args::{GlobalArgs, LabelArgs};
 use crate::commands::get::parse_kind;
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};

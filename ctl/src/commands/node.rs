@@ -15,6 +15,7 @@ use bgpd_api::client::DialError;
 use bgpd_api::pb::{ListPeersRequest, ListPeersResponse, SoftResetDirection, SoftResetRequest};
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::peer_text::{duration, peer_type};
 use crate::error::{CtlError, CtlResult};
 
 /// Where bgpd serves its API on a Terrace host: next to its pid file, which confd
@@ -141,26 +142,6 @@ async fn list_peers(socket: &Path) -> CtlResult<ListPeersResponse> {
         .await
         .with_context(|| format!("bgpd at {} did not list its peers", socket.display()))?;
     Ok(reply.into_inner())
-}
-
-/// Type column: the kinds bgpd reports, in Calico's words.
-pub(crate) fn peer_type(kind: &str) -> &str {
-    match kind {
-        "node-to-node mesh" => "mesh",
-        "node specific" => "node-specific",
-        other => other,
-    }
-}
-
-/// `3d4h`, `2h5m`, `7m12s`, `42s`.
-pub(crate) fn duration(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, _) => format!("{m}m{s}s"),
-        (0, _, _) => format!("{h}h{m}m"),
-        _ => format!("{d}d{h}h"),
-    }
 }
 
 /// The answer as aligned columns, one peer per row, sorted by address as bgpd sends it.
@@ -292,20 +273,6 @@ Loc-RIB prefixes: 11
         assert_eq!(v["peers"][0]["as"], 65000);
         assert_eq!(v["peers"][0]["prefixes_accepted"], 10);
         assert_eq!(v["loc_rib_prefixes"], 11);
-    }
-
-    #[test]
-    fn durations_read_at_a_glance() {
-        let table = [
-            (0, "0s"),
-            (59, "59s"),
-            (61, "1m1s"),
-            (3600, "1h0m"),
-            (90_061, "1d1h"),
-        ];
-        for (secs, want) in table {
-            assert_eq!(duration(secs), want, "{secs}");
-        }
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use bgpd_api::pb::{ListPeersResponse, Peer, SoftResetResponse};
 
-use super::node::{duration, peer_type};
+use super::peer_text::{duration, peer_type};
 
 /// One block per peer, then the Loc-RIB size.
 pub fn detail(reply: &ListPeersResponse) -> String {

@@ -1,6 +1,6 @@
 //! `selector match SELECTOR [--labels JSON]`.
 
-use crate::cli::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use policies::selector::Selector;

@@ -1,7 +1,7 @@
 //! `policy trace`: the reference evaluator's verdict for one flow, against
 //! everything in the datastore.
 
-use crate::cli::{GlobalArgs, TraceArgs, TraceFormat};
+use crate::args::{GlobalArgs, TraceArgs, TraceFormat};
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use policies::eval::{Flow, FlowEnd, IcmpInfo, Trace, Verdict};

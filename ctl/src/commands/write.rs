@@ -1,7 +1,7 @@
 //! `apply`, `create`, `replace` and `validate`: every document is validated
 //! first; only when all are valid are they written, in one transaction.
 
-use crate::cli::{FileArgs, GlobalArgs};
+use crate::args::{FileArgs, GlobalArgs};
 use crate::context::connect;
 use crate::error::{CtlError, CtlResult};
 use crate::input::read_documents;

@@ -8,8 +8,7 @@ use policies::selector::Selector;
 
 use super::entities::{Entity, EntityRef, Labels};
 use super::needs::SetSource;
-use super::sets::{Family, Scope, SetKey, normalise};
-use crate::nft::Elem;
+use crate::sets::{Elem, Family, Scope, SetKey, normalise};
 
 /// A selector set's key, parsed once.
 #[derive(Debug, Clone)]

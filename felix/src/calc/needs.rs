@@ -7,8 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ipnet::IpNet;
 use policies::model::{EntityRule, PortSpec, Rule};
 
-use super::sets::{Family, SetKey, named_port_set_name, net_set_name, normalise};
-use crate::nft::{Elem, SetKind};
+use crate::sets::{Elem, Family, SetKey, SetKind, named_port_set_name, net_set_name, normalise};
 
 /// Where a named set's elements come from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,5 @@
-//! The desired dataplane of this node ([`Plan`]) and [`compute`], which
-//! builds it from scratch. The daemon keeps a plan up to date incrementally
-//! with [`super::Engine`]; both give the same result.
+//! The desired dataplane of this node ([`Plan`]): what [`super::compute`]
+//! builds from scratch and [`super::Engine`] keeps up to date incrementally.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,11 +7,9 @@ use ipnet::IpNet;
 use policies::eval::EndpointKey;
 use policies::model::{Policy, Profile};
 
-use super::engine::Engine;
-use super::sets::Family;
 use super::settings::Settings;
-use super::world::{EndpointKind, World};
-use crate::nft::SetDef;
+use super::world::EndpointKind;
+use crate::sets::{Family, SetDef};
 
 /// (namespace, name) of a policy; namespace `None` for global policies.
 pub type PolicyKey = (Option<String>, String);
@@ -106,9 +103,4 @@ pub struct Plan {
     pub sets: BTreeMap<String, SetDef>,
     /// Families with at least one natOutgoing pool.
     pub nat: BTreeSet<Family>,
-}
-
-/// Computes the desired dataplane of `world.node` from scratch.
-pub fn compute(world: &World) -> Plan {
-    Engine::from_world(world.clone()).plan().clone()
 }

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use policies::document::parse_documents;
 use policies::eval::Endpoint;
 
-use super::sets::Family;
 use super::world::Pool;
 use super::*;
+use crate::sets::Family;
 
 /// A world on node `n1` from policy YAML and endpoints.
 pub(crate) fn world(yaml: &str, endpoints: Vec<LocalEndpoint>) -> World {

@@ -15,15 +15,14 @@ use policies::model::Rule;
 use resources::felixconfig::{EndpointToHostAction, ProtoPort};
 
 use super::delta::{Delta, touched_delta};
-use super::elem::{Elem, Verdict};
 use super::mark_rule::{MarkRule, MarkTest};
-use super::model::{Chain, SetDef, SetKind, Table};
+use super::model::{Chain, Table};
 use super::rules::{RuleContext, compile_rule};
 use super::{LOG_PREFIX, MARK_ACCEPT, MARK_PASS};
 use crate::calc::plan::PolicyKey;
-use crate::calc::sets::Family;
 use crate::calc::{Changes, DirPlan, EndpointKind, EndpointPlan, Plan};
 use crate::hash;
+use crate::sets::{Elem, Family, SetDef, SetKind, Verdict};
 
 const CLEAR_MARKS: u32 = !(MARK_ACCEPT | MARK_PASS);
 const CLEAR_PASS: u32 = !MARK_PASS;

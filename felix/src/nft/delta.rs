@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::TABLE_REF;
-use super::elem::Elem;
-use super::model::{Chain, SetDef, SetKind, Table};
+use super::model::{Chain, Table};
+use crate::sets::{Elem, SetDef, SetKind};
 
 /// What felix found of one chain: the content-hash comment of its first
 /// rule and its rule count.

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::elem::Verdict;
+use crate::sets::Verdict;
 
 /// `meta mark & mask == value`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

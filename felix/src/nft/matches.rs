@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::{MARK_ACCEPT, MARK_PASS};
-use crate::calc::sets::Family;
+use crate::sets::Family;
 
 /// Which end of the packet a match looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,7 +27,6 @@
 
 pub mod compile;
 pub mod delta;
-pub mod elem;
 pub mod mark_rule;
 pub mod matches;
 pub mod model;
@@ -37,8 +36,7 @@ pub mod sim;
 
 pub use compile::{Compiler, compile};
 pub use delta::{Actual, ActualChain, Delta, DeltaSummary, full_delta};
-pub use elem::{Elem, Verdict};
-pub use model::{Chain, SetDef, SetKind, Table};
+pub use model::{Chain, Table};
 
 /// The one table felix owns.
 pub const TABLE: &str = "terrace";

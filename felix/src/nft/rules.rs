@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use policies::model::{self, EntityRule, IpVersion, PortSpec, Protocol, Rule};
 
 use super::matches::{Action, IcmpField, Match, NftRule, Side};
-use crate::calc::sets::{Family, SetKey, named_port_set_name, net_set_name};
+use crate::sets::{Family, SetKey, named_port_set_name, net_set_name};
 
 /// Where a rule list runs: a policy chain (Pass skips the tier) or a profile
 /// chain (Pass moves on to the next profile).

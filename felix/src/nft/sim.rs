@@ -11,12 +11,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::compile::{WL_FROM, WL_TO, src_set, srcnet_set};
-use super::elem::{Elem, Verdict};
 use super::mark_rule::MarkRule;
 use super::matches::{Action, IcmpField, Match, NftRule, Side};
 use super::model::Table;
 use super::{MARK_ACCEPT, MARK_PASS};
-use crate::calc::sets::Family;
+use crate::sets::{Elem, Family, Verdict};
 
 /// The first packet of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ use super::rules::{RuleContext, compile_rule};
 use super::*;
 use crate::calc::compute;
 use crate::calc::tests::{wep, world};
+use crate::sets::{Elem, Verdict};
 
 /// The ingress rules of a one-policy YAML document.
 fn ingress_rules(rules_yaml: &str) -> Vec<Rule> {

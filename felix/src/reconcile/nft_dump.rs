@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde_json::Value;
 
-use crate::nft::elem::proto_number;
-use crate::nft::{Actual, ActualChain, Elem, Verdict};
+use crate::nft::{Actual, ActualChain};
+use crate::sets::elem::proto_number;
+use crate::sets::{Elem, Verdict};
 
 /// Why a dump could not be understood.
 #[derive(Debug, thiserror::Error)]

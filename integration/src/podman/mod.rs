@@ -31,7 +31,7 @@ pub use layout::Layout;
 pub use sweep::sweep;
 
 use crate::cmd::{CmdError, cmdline};
-use crate::lab::lock;
+use crate::sync::lock;
 
 /// Busybox applets linked in the root filesystem.
 const APPLETS: [&str; 10] = [

@@ -86,15 +86,6 @@ impl NetnsRef {
     }
 }
 
-/// Finds `lab-probe`: `$TLAB_PROBE_BIN`, else next to the current
-/// executable or one directory up (test binaries live in `deps/`).
-pub fn locate_probe_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("TLAB_PROBE_BIN") {
-        return p.into();
-    }
-    crate::bins::find("lab-probe").unwrap_or_else(|| "lab-probe".into())
-}
-
 /// Maps `ping -c 1` exit codes: 0 answered, 1 no answer, else an error.
 pub fn ping_outcome(code: Option<i32>, stderr: &str) -> ProbeOutcome {
     match code {

@@ -11,19 +11,10 @@ pub use addr::{AddrInfo, Interface};
 pub use nft::{NftChain, NftRule, NftSet, NftTable, Ruleset};
 pub use route::KernelRoute;
 
+pub use crate::error::ParseError;
+
 use crate::error::LabError;
 use crate::lab::Lab;
-
-/// Command output could not be parsed.
-#[derive(Debug, thiserror::Error)]
-#[error("failed to parse {what}")]
-pub struct ParseError {
-    /// Which output.
-    pub what: String,
-    /// The underlying error.
-    #[source]
-    pub source: serde_json::Error,
-}
 
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     what: &str,

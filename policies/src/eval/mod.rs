@@ -29,6 +29,7 @@
 
 mod endpoint;
 mod flow;
+mod judge;
 mod labels;
 mod matching;
 mod ordering;
@@ -38,12 +39,13 @@ mod walk;
 
 pub use endpoint::{Endpoint, EndpointKey, NamedPort};
 pub use flow::{Flow, FlowEnd, IcmpInfo};
+pub use judge::EvalError;
 pub use labels::{
     K8S_NAMESPACE_NAME_LABEL, NAMESPACE_NAME_LABEL, Selected, effective_labels_with,
     namespace_labels_of, network_set_labels,
 };
 pub use ordering::{order_key, order_tiers, policy_applies, policy_order};
-pub use store::{EvalError, Evaluator};
+pub use store::Evaluator;
 pub use trace::{DecidedBy, Decision, Direction, PolicyRef, Trace, Verdict};
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ pub fn to_calico(k8s: &K8sNetworkPolicy) -> Result<RawResource<RawPolicySpec>, V
         ..RawPolicySpec::default()
     };
     let raw = RawResource {
-        api_version: crate::document::API_VERSION.into(),
+        api_version: crate::raw::API_VERSION.into(),
         kind: "NetworkPolicy".into(),
         metadata,
         spec,

@@ -4,6 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Terrace's own API group/version.
+pub const API_VERSION: &str = "terrace.io/v1";
+/// Calico's, accepted as an alias for the same kinds.
+pub const CALICO_API_VERSION: &str = "projectcalico.org/v3";
+
 /// `apiVersion`, `kind`, `metadata`, `spec` of one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -11,7 +11,7 @@ mod policy;
 mod rule;
 mod sets;
 
-pub use meta::{RawMetadata, RawResource};
+pub use meta::{API_VERSION, CALICO_API_VERSION, RawMetadata, RawResource};
 pub use policy::{RawPolicySpec, RawProfileSpec, RawTierSpec};
 pub use rule::{NumOrString, RawEntityRule, RawIcmp, RawRule, RawRuleMetadata};
 pub use sets::{RawNamespaceSpec, RawNetworkSetSpec};

@@ -11,8 +11,8 @@ use super::{Applicable, Changes, Engine, is_programmed, ns_lookup};
 use crate::calc::entities::{EntityRef, Labels, all_entities};
 use crate::calc::label_index::LabelIndex;
 use crate::calc::plan::{EndpointPlan, Plan, PolicyPlan, RouteSpec};
-use crate::calc::sets::Family;
 use crate::calc::world::{EndpointKind, World};
+use crate::sets::Family;
 
 /// Endpoints that policies see alike: namespace and effective labels.
 type Class<'a> = (&'a Option<String>, &'a Labels);

@@ -11,8 +11,7 @@ use crate::calc::label_index::LabelIndex;
 use crate::calc::members::{Contribution, Dynamic, Members, elements};
 use crate::calc::needs::{SetNeed, SetSource, rules_needs};
 use crate::calc::plan::{PolicyPlan, all_pools_set, nat_pools_set};
-use crate::calc::sets::{Family, split};
-use crate::nft::{SetDef, SetKind};
+use crate::sets::{Family, SetDef, SetKind, split};
 
 /// One named set the rules reference.
 #[derive(Debug)]

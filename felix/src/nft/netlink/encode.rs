@@ -13,9 +13,9 @@ use ipnet::IpNet;
 use super::msg::{F_ACK, F_APPEND, F_CREATE, Writer};
 use crate::nft::TABLE;
 use crate::nft::delta::Delta;
-use crate::nft::elem::{Elem, Verdict};
 use crate::nft::mark_rule::{MarkRule, MarkTest};
-use crate::nft::model::{Chain, SetKind};
+use crate::nft::model::Chain;
+use crate::sets::{Elem, SetKind, Verdict};
 
 const NFNL_SUBSYS_NFTABLES: u16 = 10;
 const BATCH_BEGIN: u16 = 0x10;
@@ -156,7 +156,7 @@ fn elements_msgs(
     flags: u16,
     set: &str,
     kind: SetKind,
-    elems: &[crate::nft::Elem],
+    elems: &[Elem],
 ) -> Option<()> {
     for chunk in elems.chunks(ELEMENTS_PER_MESSAGE) {
         let m = w.begin(msg_type(msg), flags | F_ACK, NFPROTO_INET, 0);
@@ -417,10 +417,7 @@ mod tests {
     #[test]
     fn interval_elements_are_a_start_and_an_end_past_the_range() {
         let net: IpNet = "10.1.0.0/24".parse().unwrap();
-        let parts = element_parts(
-            SetKind::Addr(crate::calc::sets::Family::V4),
-            &Elem::Net(net),
-        );
+        let parts = element_parts(SetKind::Addr(crate::sets::Family::V4), &Elem::Net(net));
         let parts = parts.unwrap();
         assert_eq!(parts[0].key, [10, 1, 0, 0]);
         assert_eq!(
@@ -428,22 +425,16 @@ mod tests {
             (vec![10, 1, 1, 0], 1)
         );
         let top: IpNet = "255.255.255.255/32".parse().unwrap();
-        assert!(
-            element_parts(
-                SetKind::Addr(crate::calc::sets::Family::V4),
-                &Elem::Net(top)
-            )
-            .is_none()
-        );
+        assert!(element_parts(SetKind::Addr(crate::sets::Family::V4), &Elem::Net(top)).is_none());
     }
 
     #[test]
     fn concatenations_pad_each_field_to_four_bytes() {
         let e = Elem::AddrProtoPort("10.0.0.1".parse().unwrap(), 6, 8080);
-        let parts = element_parts(SetKind::NamedPort(crate::calc::sets::Family::V4), &e).unwrap();
+        let parts = element_parts(SetKind::NamedPort(crate::sets::Family::V4), &e).unwrap();
         assert_eq!(parts[0].key, [10, 0, 0, 1, 6, 0, 0, 0, 0x1f, 0x90, 0, 0]);
         let e = Elem::IfaceAddr("tra1".into(), "10.0.0.1".parse().unwrap());
-        let parts = element_parts(SetKind::IfaceAddr(crate::calc::sets::Family::V4), &e).unwrap();
+        let parts = element_parts(SetKind::IfaceAddr(crate::sets::Family::V4), &e).unwrap();
         assert_eq!(&parts[0].key[..5], b"tra1\0");
         assert_eq!(parts[0].key.len(), 20);
     }

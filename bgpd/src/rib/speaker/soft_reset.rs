@@ -3,9 +3,10 @@
 //! through export policy, and swapping a peer's filters in place (a configuration
 //! reload that only changed filters).
 
-use super::policy::Filter;
-use super::speaker::{Rib, RibOutput};
-use super::types::PeerId;
+use super::{Rib, RibOutput};
+use crate::rib::fib;
+use crate::rib::policy::Filter;
+use crate::rib::types::PeerId;
 use crate::wire::Afi;
 
 impl Rib {
@@ -19,14 +20,14 @@ impl Rib {
         let old = peer.policy.clone();
         peer.policy.import = import;
         peer.policy.export = export;
-        let idx = peer.idx;
+        let idx = peer.idx();
         self.export_cache.retain(|key, _| key.0 != idx);
         // Only differences are sent, then End-of-RIB: first what the new export filter
         // changes, then what the new import filter does to the selection.
         self.reexport_target(id, &old, &mut out);
         self.soft_reset_in(id, &mut out);
         self.end_of_rib(id, None, &mut out);
-        out.fib = super::fib::coalesce(std::mem::take(&mut out.fib));
+        out.fib = fib::coalesce(std::mem::take(&mut out.fib));
         out
     }
 
@@ -35,7 +36,7 @@ impl Rib {
     pub fn soft_reset_inbound(&mut self, id: PeerId) -> (RibOutput, usize) {
         let mut out = RibOutput::default();
         let n = self.soft_reset_in(id, &mut out);
-        out.fib = super::fib::coalesce(std::mem::take(&mut out.fib));
+        out.fib = fib::coalesce(std::mem::take(&mut out.fib));
         (out, n)
     }
 
@@ -50,12 +51,7 @@ impl Rib {
     /// nothing if the session is down.
     pub fn soft_reset_outbound(&mut self, id: PeerId) -> (RibOutput, usize) {
         let mut out = RibOutput::default();
-        let Some(idx) = self
-            .peers
-            .get(&id)
-            .filter(|p| p.session.is_some())
-            .map(|p| p.idx)
-        else {
+        let Some(idx) = self.peers.established(id) else {
             return (out, 0);
         };
         // What it was told is what export makes of the table now (see `adj_out`), so

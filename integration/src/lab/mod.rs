@@ -7,7 +7,7 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use crate::cmd;
 use crate::error::LabError;
@@ -15,7 +15,10 @@ use crate::naming::RunPrefix;
 use crate::netns;
 use crate::podman::{self, Podman};
 use crate::process::{Daemon, SharedChild};
+use crate::sync::lock;
 use crate::topology::{Topology, plan};
+
+pub mod teardown;
 
 /// One lab: a set of namespaces named with a unique prefix, the processes
 /// started in them and a temp dir for their logs and configs.
@@ -56,7 +59,7 @@ impl Lab {
             children: Mutex::new(Vec::new()),
             logs: Mutex::new(vec![("commands".to_owned(), log)]),
             commands: Mutex::new(commands),
-            probe_bin: crate::probe::locate_probe_bin(),
+            probe_bin: crate::bins::locate_probe_bin(),
             podman: None,
             done: false,
         })
@@ -94,7 +97,7 @@ impl Lab {
             // This process never made `ns` before (the counter only grows),
             // so it is a leftover of a dead run whose pid we now reuse.
             tracing::warn!(%ns, "removing stale namespace of a reused pid");
-            crate::teardown::remove_namespace(&ns)?;
+            teardown::remove_namespace(&ns)?;
         }
         // Registered before creation so a half-made namespace is removed too.
         self.nodes.insert(role.to_owned(), ns.clone());
@@ -243,7 +246,7 @@ impl Lab {
     /// Removes everything now and reports every error met on the way.
     pub fn teardown(mut self) -> Result<(), LabError> {
         self.done = true;
-        let errors = crate::teardown::teardown(&self);
+        let errors = teardown::teardown(&self);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -285,9 +288,9 @@ impl Drop for Lab {
             return;
         }
         if std::thread::panicking() {
-            crate::teardown::dump_for_failure(self);
+            teardown::dump_for_failure(self);
         }
-        let errors = crate::teardown::teardown(self);
+        let errors = teardown::teardown(self);
         for e in &errors {
             // Drop cannot return errors: log them, and show them in the
             // test output too (libtest captures stderr per test).
@@ -295,8 +298,4 @@ impl Drop for Lab {
             eprintln!("lab {} teardown: {e}", self.prefix);
         }
     }
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -1,4 +1,5 @@
-//! Named IP sets: their keys, names and how their members are normalised.
+//! Selector and literal-net sets: their keys, names and how their members
+//! are normalised.
 //!
 //! A rule selector matches endpoints *and* network sets (as the reference
 //! evaluator does), restricted by a namespace scope; its set holds the
@@ -12,8 +13,9 @@ use ipnet::IpNet;
 use policies::model::EntityRule;
 use policies::selector::Selector;
 
+use super::elem::Elem;
+use super::family::Family;
 use crate::hash;
-use crate::nft::Elem;
 
 /// Which entities a rule selector may match.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,36 +37,6 @@ pub struct SetKey {
     pub scope: Scope,
     /// Canonical selector text.
     pub selector: String,
-}
-
-/// IP family of a set or rule variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    /// IPv4 (`ip`).
-    V4,
-    /// IPv6 (`ip6`).
-    V6,
-}
-
-impl Family {
-    /// Both families, IPv4 first.
-    pub const BOTH: [Family; 2] = [Family::V4, Family::V6];
-
-    /// `4` or `6`, for names.
-    pub fn digit(self) -> char {
-        match self {
-            Family::V4 => '4',
-            Family::V6 => '6',
-        }
-    }
-
-    /// The family of `net`.
-    pub fn of(net: &IpNet) -> Family {
-        match net {
-            IpNet::V4(_) => Family::V4,
-            IpNet::V6(_) => Family::V6,
-        }
-    }
 }
 
 impl SetKey {

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::adj_out::Told;
-use super::import::import;
-use super::path::StoredPath;
-use super::speaker::{Rib, RibOutput, StaleTimer};
-use super::types::{PeerId, PeerInfo, RibAttrs};
+use super::{Rib, RibOutput, StaleTimer};
 use crate::fsm::NegotiatedSession;
+use crate::rib::adj_out::Told;
+use crate::rib::import::import;
+use crate::rib::path::StoredPath;
+use crate::rib::types::{PeerId, PeerInfo, RibAttrs};
 use crate::wire::{Afi, Notification, Update, codes};
 
 impl Rib {
@@ -20,7 +20,7 @@ impl Rib {
             return out;
         };
         peer.session = Some(session.clone());
-        let idx = peer.idx;
+        let idx = peer.idx();
         let info = PeerInfo {
             addr: id.0,
             router_id: session.peer_id,
@@ -30,7 +30,7 @@ impl Rib {
         };
         *self.told.get_mut(idx) = Told::default();
         self.export_cache.clear();
-        if let Some(old) = self.index.set_info(idx, info).filter(|old| *old != info) {
+        if let Some(old) = self.peers.set_info(idx, info).filter(|old| *old != info) {
             // Its stale routes were exported with what we knew before (ORIGINATOR_ID
             // on reflection): tell the others what changes.
             self.reexport_source(idx, &old, &mut out);
@@ -53,7 +53,7 @@ impl Rib {
                 self.sweep(id, Some(afi), &mut out);
             }
         }
-        if self.deferral.active {
+        if self.deferral.is_active() {
             // RFC 4724 §4.1: a peer that says it restarted too (R bit) may itself be
             // waiting for our End-of-RIB, so waiting for its own would deadlock both.
             let wait = session
@@ -79,7 +79,7 @@ impl Rib {
             .take()
             .and_then(|s| s.graceful_restart)
             .map(|gr| gr.restart_time);
-        let idx = peer.idx;
+        let idx = peer.idx();
         *self.told.get_mut(idx) = Told::default();
         self.export_cache.clear();
         let received = self.loc.counts(idx).received;
@@ -116,7 +116,7 @@ impl Rib {
     }
 
     fn sweep(&mut self, id: PeerId, afi: Option<Afi>, out: &mut RibOutput) {
-        let Some(idx) = self.peers.get(&id).map(|p| p.idx) else {
+        let Some(idx) = self.peers.get(&id).map(|p| p.idx()) else {
             return;
         };
         let gone = self.loc.paths_of(idx, afi, true);
@@ -140,7 +140,7 @@ impl Rib {
         let mut out = RibOutput::default();
         if let Some(afi) = update.end_of_rib() {
             self.sweep(id, Some(afi), &mut out);
-            if self.deferral.active {
+            if self.deferral.is_active() {
                 let done = self.deferred_end_of_rib(id, afi);
                 out.fib.extend(done.fib);
                 out.adverts.extend(done.adverts);
@@ -180,7 +180,7 @@ impl Rib {
     }
 
     fn withdraw_one(&mut self, id: PeerId, prefix: IpNet, path_id: u32, out: &mut RibOutput) {
-        let Some(idx) = self.peers.get(&id).map(|p| p.idx) else {
+        let Some(idx) = self.peers.get(&id).map(|p| p.idx()) else {
             return;
         };
         let change = self.remove_path(prefix, idx, path_id);
@@ -202,7 +202,7 @@ impl Rib {
         let Some(peer) = self.peers.get(&id) else {
             return;
         };
-        let idx = peer.idx;
+        let idx = peer.idx();
         let cacheable = !peer.policy.import.depends_on_prefix();
         let imported = match cache.get(&received).filter(|_| cacheable) {
             Some(hit) => hit,
@@ -243,7 +243,7 @@ impl Rib {
         let Some(max) = peer.policy.max_prefixes else {
             return;
         };
-        let received = self.loc.counts(peer.idx).received;
+        let received = self.loc.counts(peer.idx()).received;
         if received > max as usize && !out.close.iter().any(|(p, _)| *p == id) {
             // RFC 4486 §4: data is AFI (2), SAFI (1) and the configured upper bound (4).
             let mut data = vec![0, 1, 1];

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use super::Lab;
 use crate::error::LabError;
-use crate::lab::{Lab, lock};
+use crate::sync::lock;
 use crate::{cmd, netns, pids, process};
 
 /// How long killed processes get to disappear.

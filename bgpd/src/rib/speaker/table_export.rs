@@ -5,13 +5,13 @@
 
 use ipnet::IpNet;
 
-use super::adj_out::{OutPaths, Told, diff};
-use super::advert::Advert;
-use super::loc::selection_of;
-use super::peer_index::PeerIdx;
-use super::peer_policy::PeerPolicy;
-use super::speaker::{Rib, RibOutput};
-use super::types::{PeerId, PeerInfo};
+use super::{Rib, RibOutput};
+use crate::rib::adj_out::{OutPaths, Told, diff};
+use crate::rib::advert::Advert;
+use crate::rib::loc::selection_of;
+use crate::rib::peer_index::PeerIdx;
+use crate::rib::peer_policy::PeerPolicy;
+use crate::rib::types::{PeerId, PeerInfo};
 use crate::wire::Afi;
 
 impl Rib {
@@ -19,7 +19,7 @@ impl Rib {
     /// up, or deferred results are released), then End-of-RIB. From then on every
     /// change is told to it.
     pub(super) fn full_export(&mut self, id: PeerId, out: &mut RibOutput) {
-        let Some(idx) = self.established(id) else {
+        let Some(idx) = self.peers.established(id) else {
             return;
         };
         let prefixes = self.announce_all(id, None, &mut out.adverts);
@@ -86,7 +86,7 @@ impl Rib {
     /// `id`'s policy was `old` until now: tell it how the current selection looks under
     /// the new one (a stricter export filter withdraws, a looser one announces).
     pub(super) fn reexport_target(&mut self, id: PeerId, old: &PeerPolicy, out: &mut RibOutput) {
-        let Some(idx) = self.established(id).filter(|_| self.is_synced(id)) else {
+        let Some(idx) = self.peers.established(id).filter(|_| self.is_synced(id)) else {
             return;
         };
         let families = self.families(id);
@@ -138,17 +138,10 @@ impl Rib {
         }
     }
 
-    /// The peer's number if its session is up.
-    fn established(&self, id: PeerId) -> Option<PeerIdx> {
-        self.peers
-            .get(&id)
-            .filter(|p| p.session.is_some())
-            .map(|p| p.idx)
-    }
-
     /// The peer's session is up and it has been sent the table.
     pub(super) fn is_synced(&self, id: PeerId) -> bool {
-        self.established(id)
+        self.peers
+            .established(id)
             .is_some_and(|idx| self.told.get(idx).synced)
     }
 }

@@ -1,6 +1,18 @@
 //! The RIB as one value: peers, the Loc-RIB with the Adj-RIBs-In folded in, what each
 //! peer has been told (derived, [`super::adj_out`]) and origination. Every method is
 //! pure state transition and returns a [`RibOutput`] for the driver.
+//!
+//! [`Rib`]'s fields are private to this module; its methods are spread over the child
+//! modules by concern: [`routes`] (sessions and UPDATEs), [`table_export`] (whole-table
+//! exports), [`soft_reset`], [`deferral`] (Graceful Restart) and [`queries`]. The
+//! parts with invariants of their own keep them behind their own types: [`Peers`],
+//! [`LocRib`], [`ToldTable`], [`Deferral`], [`Interner`].
+
+mod deferral;
+mod queries;
+mod routes;
+mod soft_reset;
+mod table_export;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -10,16 +22,19 @@ use ipnet::IpNet;
 
 use super::adj_out::ToldTable;
 use super::advert::Advert;
+use super::deferral::Deferral;
+use super::exports::{ExportCache, ExportView, Exporter, PathIds};
 use super::fib::FibDelta;
 use super::intern::Interner;
 use super::loc::{BestChange, Decide, LocRib};
 use super::nexthop::NextHopTable;
 use super::path::StoredPath;
-use super::peer_index::{PeerIdx, PeerIndex};
+use super::peer_index::PeerIdx;
 use super::peer_policy::{PeerPolicy, RibConfig};
+use super::peers::Peers;
 use super::types::{FastMap, PeerId, PeerInfo, RibAttrs};
-use crate::fsm::NegotiatedSession;
 use crate::wire::{Afi, Notification, PathAttrs};
+use routes::ImportCache;
 
 /// Timer requests for Graceful Restart stale routes (RFC 4724 §4.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,40 +66,29 @@ pub struct RibOutput {
     pub timers: Vec<StaleTimer>,
 }
 
-/// One configured peer.
-#[derive(Debug)]
-pub(super) struct Peer {
-    /// Its number in the per-route records.
-    pub idx: PeerIdx,
-    pub policy: PeerPolicy,
-    pub session: Option<NegotiatedSession>,
-}
-
 /// The routing information bases of the speaker.
 #[derive(Debug)]
 pub struct Rib {
-    pub(super) config: RibConfig,
-    pub(super) peers: FastMap<PeerId, Peer>,
-    /// Peer numbers, with the decision-process view of every peer whose session came
-    /// up (and of LOCAL).
-    pub(super) index: PeerIndex,
+    config: RibConfig,
+    /// Configured peers and their numbers.
+    peers: Peers,
     /// Every stored path: Adj-RIBs-In and Loc-RIB in one table.
-    pub(super) loc: LocRib,
+    loc: LocRib,
     /// What each peer has been told, as far as it is stored ([`super::adj_out`]).
-    pub(super) told: ToldTable,
-    pub(super) interner: Interner,
-    pub(super) originated: Vec<IpNet>,
+    told: ToldTable,
+    interner: Interner,
+    originated: Vec<IpNet>,
     /// Export results per (target, source, attribute set address, family); cleared when
     /// policies or sessions change and before garbage collection.
-    pub(super) export_cache: FastMap<ExportKey, (Arc<RibAttrs>, Option<Arc<RibAttrs>>)>,
+    export_cache: ExportCache,
     /// Interior cost to next hops, for decision step (e) (RFC 4271 §9.1.2.2).
-    pub(super) igp_costs: HashMap<IpAddr, u32>,
+    igp_costs: HashMap<IpAddr, u32>,
     /// ADD-PATH identifiers we send, per (source peer, received path id) (RFC 7911).
-    pub(super) path_ids: FastMap<(PeerId, u32), u32>,
+    path_ids: PathIds,
     /// Graceful Restart selection deferral after our own restart (RFC 4724 §4.1).
-    pub(super) deferral: super::deferral::Deferral,
+    deferral: Deferral,
     /// Routes that resolve next hops (RFC 4271 §9.1.2); `None`: all are resolvable.
-    pub(super) next_hops: Option<Arc<NextHopTable>>,
+    next_hops: Option<Arc<NextHopTable>>,
     /// Scratch list of established peers for [`Rib::propagate`].
     targets: Vec<(PeerId, PeerIdx)>,
 }
@@ -93,17 +97,13 @@ fn resolvable(table: Option<&NextHopTable>, next_hop: IpAddr) -> bool {
     table.is_none_or(|t| t.resolve(next_hop).is_some())
 }
 
-/// Key of the export cache: target, source, attribute set address, family.
-pub(super) type ExportKey = (PeerIdx, PeerIdx, usize, Afi);
-
 impl Rib {
     /// An empty RIB.
     pub fn new(config: RibConfig) -> Rib {
-        let index = PeerIndex::new(PeerInfo::local(config.router_id, config.local_as));
+        let peers = Peers::new(PeerInfo::local(config.router_id, config.local_as));
         Rib {
             config,
-            peers: FastMap::default(),
-            index,
+            peers,
             loc: LocRib::default(),
             told: ToldTable::default(),
             interner: Interner::default(),
@@ -120,30 +120,15 @@ impl Rib {
     /// Configure a peer (its session is down until `peer_up`). A peer configured
     /// already only gets the new policy; [`Rib::set_policy`] also applies it.
     pub fn add_peer(&mut self, id: PeerId, policy: PeerPolicy) {
-        if let Some(peer) = self.peers.get_mut(&id) {
-            peer.policy = policy;
-            return;
-        }
-        let Some(idx) = self.index.assign(id) else {
-            // Per-route records hold a 16-bit peer number.
-            tracing::error!(peer = %id.0, "more than 65,535 peers; this one is ignored");
-            return;
-        };
-        let peer = Peer {
-            idx,
-            policy,
-            session: None,
-        };
-        self.peers.insert(id, peer);
+        self.peers.add(id, policy);
     }
 
     /// Remove a peer and all its routes.
     pub fn remove_peer(&mut self, id: PeerId) -> RibOutput {
         let mut out = self.peer_down(id, false);
-        if let Some(peer) = self.peers.remove(&id) {
-            self.loc.forget_peer(peer.idx);
-            *self.told.get_mut(peer.idx) = Default::default();
-            self.index.release(id);
+        if let Some(peer) = self.peers.remove(id) {
+            self.loc.forget_peer(peer.idx());
+            *self.told.get_mut(peer.idx()) = Default::default();
         }
         out.timers.push(StaleTimer::Stop { peer: id });
         out
@@ -156,16 +141,16 @@ impl Rib {
             return out;
         };
         let old_policy = std::mem::replace(&mut peer.policy, policy);
-        let (idx, rr_client, ebgp) = (peer.idx, peer.policy.rr_client, peer.policy.is_ebgp());
+        let (idx, rr_client, ebgp) = (peer.idx(), peer.policy.rr_client, peer.policy.is_ebgp());
         self.export_cache.clear();
-        if let Some(old) = self.index.info(idx).copied() {
+        if let Some(old) = self.peers.index().info(idx).copied() {
             let info = PeerInfo {
                 rr_client,
                 ebgp,
                 ..old
             };
             if info != old {
-                self.index.set_info(idx, info);
+                self.peers.set_info(idx, info);
                 self.reexport_source(idx, &old, &mut out);
             }
         }
@@ -211,8 +196,8 @@ impl Rib {
                 changed.push((path.peer, prefix, path.path_id));
             }
         }
-        changed.sort_unstable_by_key(|(peer, _, _)| self.index.id(*peer));
-        let mut cache = super::speaker_routes::ImportCache::again();
+        changed.sort_unstable_by_key(|(peer, _, _)| self.peers.index().id(*peer));
+        let mut cache = ImportCache::again();
         for (idx, prefix, path_id) in changed {
             self.reimport_one(idx, prefix, path_id, &mut cache, &mut out);
         }
@@ -226,16 +211,16 @@ impl Rib {
     }
 
     /// Whether a next hop takes part in the decision process.
-    pub(super) fn next_hop_resolvable(&self, next_hop: IpAddr) -> bool {
+    fn next_hop_resolvable(&self, next_hop: IpAddr) -> bool {
         resolvable(self.next_hops.as_deref(), next_hop)
     }
 
     /// Run import again for everything a peer sent (policy change, soft reset).
-    pub(super) fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
-        let Some(idx) = self.peers.get(&id).map(|p| p.idx) else {
+    fn reimport(&mut self, id: PeerId, out: &mut RibOutput) {
+        let Some(idx) = self.peers.get(&id).map(|p| p.idx()) else {
             return;
         };
-        let mut cache = super::speaker_routes::ImportCache::again();
+        let mut cache = ImportCache::again();
         for (prefix, path_id) in self.loc.paths_of(idx, None, false) {
             self.reimport_one(idx, prefix, path_id, &mut cache, out);
         }
@@ -247,10 +232,10 @@ impl Rib {
         idx: PeerIdx,
         prefix: IpNet,
         path_id: u32,
-        cache: &mut super::speaker_routes::ImportCache,
+        cache: &mut ImportCache,
         out: &mut RibOutput,
     ) {
-        let Some(id) = self.index.id(idx) else {
+        let Some(id) = self.peers.index().id(idx) else {
             return;
         };
         let Some(received) = self
@@ -264,14 +249,14 @@ impl Rib {
     }
 
     /// Store a path in the Loc-RIB, deciding again.
-    pub(super) fn store_path(
+    fn store_path(
         &mut self,
         prefix: IpNet,
         path: StoredPath,
         clear_stale: bool,
     ) -> Option<BestChange> {
         let ctx = Decide {
-            peers: &self.index,
+            peers: self.peers.index(),
             max_paths: self.config.max_paths,
             igp_costs: &self.igp_costs,
         };
@@ -279,14 +264,9 @@ impl Rib {
     }
 
     /// Remove a path from the Loc-RIB, deciding again.
-    pub(super) fn remove_path(
-        &mut self,
-        prefix: IpNet,
-        peer: PeerIdx,
-        path_id: u32,
-    ) -> Option<BestChange> {
+    fn remove_path(&mut self, prefix: IpNet, peer: PeerIdx, path_id: u32) -> Option<BestChange> {
         let ctx = Decide {
-            peers: &self.index,
+            peers: self.peers.index(),
             max_paths: self.config.max_paths,
             igp_costs: &self.igp_costs,
         };
@@ -295,7 +275,7 @@ impl Rib {
 
     fn reselect_prefix(&mut self, prefix: IpNet) -> Option<BestChange> {
         let ctx = Decide {
-            peers: &self.index,
+            peers: self.peers.index(),
             max_paths: self.config.max_paths,
             igp_costs: &self.igp_costs,
         };
@@ -344,21 +324,17 @@ impl Rib {
     }
 
     /// Families a peer's session carries.
-    pub(super) fn families(&self, id: PeerId) -> Vec<Afi> {
-        self.peers
-            .get(&id)
-            .and_then(|p| p.session.as_ref())
-            .map(|s| s.families.clone())
-            .unwrap_or_default()
+    fn families(&self, id: PeerId) -> Vec<Afi> {
+        self.peers.families(id)
     }
 
     /// Record a Loc-RIB change: FIB delta and what it changes for every established
     /// peer that has been sent the table.
-    pub(super) fn propagate(&mut self, change: Option<BestChange>, out: &mut RibOutput) {
+    fn propagate(&mut self, change: Option<BestChange>, out: &mut RibOutput) {
         let Some(mut change) = change else {
             return;
         };
-        if self.deferral.active {
+        if self.deferral.is_active() {
             // Held back until End-of-RIB from every peer (see `deferral`).
             return;
         }
@@ -378,10 +354,27 @@ impl Rib {
     }
 
     /// Peers whose session is up and that have been sent the table.
-    pub(super) fn synced_targets(&self) -> impl Iterator<Item = (PeerId, PeerIdx)> + '_ {
+    fn synced_targets(&self) -> impl Iterator<Item = (PeerId, PeerIdx)> + '_ {
         self.peers
             .iter()
-            .filter(|(_, p)| p.session.is_some() && self.told.get(p.idx).synced)
-            .map(|(id, p)| (*id, p.idx))
+            .filter(|(_, p)| p.session.is_some() && self.told.get(p.idx()).synced)
+            .map(|(id, p)| (*id, p.idx()))
+    }
+
+    /// Export inputs, read-only.
+    fn exports(&self) -> ExportView<'_> {
+        ExportView::new(&self.peers, &self.config, &self.path_ids)
+    }
+
+    /// The Loc-RIB, an exporter and the told state, borrowed apart.
+    fn split(&mut self) -> (&LocRib, Exporter<'_>, &mut ToldTable) {
+        let ex = Exporter::new(
+            &self.peers,
+            &self.config,
+            &mut self.path_ids,
+            &mut self.export_cache,
+            &mut self.interner,
+        );
+        (&self.loc, ex, &mut self.told)
     }
 }

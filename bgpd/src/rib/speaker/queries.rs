@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
-use super::loc::selection_of;
-use super::path::StoredPath;
-use super::peer_index::PeerIdx;
-use super::peer_policy::RibConfig;
-use super::speaker::Rib;
-use super::types::{Candidate, PeerId, RibAttrs};
+use super::Rib;
+use crate::rib::loc::selection_of;
+use crate::rib::path::StoredPath;
+use crate::rib::peer_index::PeerIdx;
+use crate::rib::peer_policy::RibConfig;
+use crate::rib::types::{Candidate, PeerId, RibAttrs};
 
 impl Rib {
     /// Our configuration.
@@ -37,7 +37,7 @@ impl Rib {
             .filter_map(|p| {
                 let attrs = Arc::clone(p.usable()?);
                 Some(Candidate {
-                    peer: self.index.id(p.peer)?,
+                    peer: self.peers.index().id(p.peer)?,
                     path_id: p.path_id,
                     igp_cost: self.igp_costs.get(&attrs.next_hop).copied(),
                     attrs,
@@ -55,14 +55,14 @@ impl Rib {
     pub fn received_count(&self, id: PeerId) -> usize {
         self.peers
             .get(&id)
-            .map_or(0, |p| self.loc.counts(p.idx).received)
+            .map_or(0, |p| self.loc.counts(p.idx()).received)
     }
 
     /// Routes from a peer in the Loc-RIB: accepted by import policy, next hop resolvable.
     pub fn accepted_count(&self, id: PeerId) -> usize {
         self.peers
             .get(&id)
-            .map_or(0, |p| self.loc.counts(p.idx).accepted)
+            .map_or(0, |p| self.loc.counts(p.idx()).accepted)
     }
 
     /// Prefixes currently advertised to a peer (its Adj-RIB-Out).
@@ -70,7 +70,7 @@ impl Rib {
         self.peers
             .get(&id)
             .filter(|p| p.session.is_some())
-            .map_or(0, |p| self.told.get(p.idx).prefixes)
+            .map_or(0, |p| self.told.get(p.idx()).prefixes)
     }
 
     /// What we currently advertise to a peer for a prefix (the best path's export).
@@ -86,11 +86,11 @@ impl Rib {
         let Some(peer) = self.peers.get(&id) else {
             return Vec::new();
         };
-        if !self.told.get(peer.idx).synced {
+        if !self.told.get(peer.idx()).synced {
             return Vec::new();
         }
         let selection = selection_of(self.loc.selected(prefix));
-        let info = |idx: PeerIdx| self.index.info(idx).copied();
+        let info = |idx: PeerIdx| self.peers.index().info(idx).copied();
         self.exports()
             .wanted_with(id, prefix, &selection, &peer.policy, &info)
             .into_iter()
