@@ -15,6 +15,8 @@
 //! - [`eval`]: the reference evaluator (flow → egress/ingress verdicts and the
 //!   deciding tier/policy/rule).
 //! - [`validate`]: field paths and validation error collections.
+//! - [`hash`]: FNV-1a, the stable hash behind selector IDs and the names felix
+//!   and the CNI plugin derive from text.
 //!
 //! Typical use (netctl): [`document::parse_documents`] on a file, report
 //! every `Err` (they carry line/column and field paths), store each
@@ -31,6 +33,7 @@
 
 pub mod document;
 pub mod eval;
+pub mod hash;
 pub mod k8s;
 pub mod model;
 pub mod raw;
