@@ -10,6 +10,8 @@
 //!   `NetworkSet`, `Namespace`, `Rule`) built from raw ones with `TryFrom`.
 //! - [`k8s`]: Kubernetes `networking.k8s.io/v1` NetworkPolicy and its
 //!   Calico-style translation.
+//! - [`stream`]: splitting a multi-document YAML/JSON stream at its `---`
+//!   markers, with the line each document starts on.
 //! - [`document`]: multi-document YAML/JSON text → validated resources, with
 //!   line/column and field-path errors.
 //! - [`eval`]: the reference evaluator (flow → egress/ingress verdicts and the
@@ -38,4 +40,5 @@ pub mod k8s;
 pub mod model;
 pub mod raw;
 pub mod selector;
+pub mod stream;
 pub mod validate;
