@@ -98,19 +98,8 @@ type Batch = Result<datastore::list_watch::Update, String>;
 /// list-then-watch so nothing ever cancels it half way.
 fn pump(store: Arc<dyn Store>) -> (mpsc::Receiver<Batch>, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(1024);
-    let task = tokio::spawn(async move {
-        let mut lw = ListWatch::new(store, ROOT);
-        loop {
-            let item = lw.next().await.map_err(|e| e.to_string());
-            let failed = item.is_err();
-            if tx.send(item).await.is_err() {
-                return;
-            }
-            if failed {
-                tokio::time::sleep(RETRY).await;
-            }
-        }
-    });
+    let follow = ListWatch::new(store, ROOT);
+    let task = tokio::spawn(follow.pump(RETRY, tx, |item| item.map_err(|e| e.to_string())));
     (rx, task)
 }
 

@@ -5,6 +5,9 @@
 //! which the caller uses to replace, not merge into, its state.
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
 
 use crate::error::StoreError;
 use crate::model::{Event, KeyValue, Revision};
@@ -80,5 +83,27 @@ impl ListWatch {
             revision: listing.revision,
             resync,
         })
+    }
+
+    /// Follows the prefix until `tx`'s receiver is gone, sending every update and every
+    /// failure, turned into the caller's message by `wrap`. After a failure it waits `retry`
+    /// and starts over with a fresh snapshot. Run it as its own task: it owns the listing, so
+    /// nothing cancels one half way.
+    pub async fn pump<T>(
+        mut self,
+        retry: Duration,
+        tx: mpsc::Sender<T>,
+        wrap: impl Fn(Result<Update, StoreError>) -> T,
+    ) {
+        loop {
+            let item = self.next().await;
+            let failed = item.is_err();
+            if tx.send(wrap(item)).await.is_err() {
+                return;
+            }
+            if failed {
+                tokio::time::sleep(retry).await;
+            }
+        }
     }
 }

@@ -338,7 +338,7 @@ fn generated_worlds_give_both_verdicts() {
     let (mut checked, mut allowed, mut policies) = (0, 0, 0);
     for _ in 0..50 {
         let case = case().new_tree(&mut runner).unwrap().current();
-        policies += world(&case, "n1").unwrap().policies.len();
+        policies += world(&case, "n1").unwrap().resources.policies.len();
         let (c, a) = check(&case).unwrap();
         checked += c;
         allowed += a;

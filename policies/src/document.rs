@@ -20,6 +20,7 @@ use crate::model::{Kind, Namespace, NetworkSet, Policy, Profile, Resource, Tier}
 use crate::raw::{
     RawNamespaceSpec, RawNetworkSetSpec, RawPolicySpec, RawProfileSpec, RawResource, RawTierSpec,
 };
+use crate::stream;
 use crate::validate::ValidationErrors;
 
 // Defined with the envelope they appear in, so `k8s` can name them without
@@ -106,7 +107,7 @@ impl fmt::Display for DocumentError {
 /// Parses every document of `text`. The result has one entry per
 /// non-empty document, in order; a YAML syntax error ends the stream.
 pub fn parse_documents(text: &str) -> Vec<Result<Document, DocumentError>> {
-    let starts = document_start_lines(text);
+    let starts = stream::document_start_lines(text);
     let mut out = Vec::new();
     let mut typed = serde_yaml_ng::Deserializer::from_str(text);
     for (raw_index, de) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
@@ -310,19 +311,4 @@ fn envelope_error(index: usize, line: Option<usize>, msg: String) -> DocumentErr
         name: None,
         problem: Problem::Envelope(msg),
     }
-}
-
-/// 1-based first line of each document: line 1, and the line after every
-/// `---` marker (a marker on line 1 starts the first document instead).
-fn document_start_lines(text: &str) -> Vec<usize> {
-    let mut starts = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if line == "---" || line.starts_with("--- ") {
-            starts.push(i + 2);
-        } else if starts.is_empty() && !trimmed.is_empty() && !trimmed.starts_with('#') {
-            starts.push(i + 1);
-        }
-    }
-    starts
 }

@@ -10,11 +10,15 @@
 //!   `NetworkSet`, `Namespace`, `Rule`) built from raw ones with `TryFrom`.
 //! - [`k8s`]: Kubernetes `networking.k8s.io/v1` NetworkPolicy and its
 //!   Calico-style translation.
+//! - [`stream`]: splitting a multi-document YAML/JSON stream at its `---`
+//!   markers, with the line each document starts on.
 //! - [`document`]: multi-document YAML/JSON text → validated resources, with
 //!   line/column and field-path errors.
 //! - [`eval`]: the reference evaluator (flow → egress/ingress verdicts and the
 //!   deciding tier/policy/rule).
 //! - [`validate`]: field paths and validation error collections.
+//! - [`hash`]: FNV-1a, the stable hash behind selector IDs and the names felix
+//!   and the CNI plugin derive from text.
 //!
 //! Typical use (netctl): [`document::parse_documents`] on a file, report
 //! every `Err` (they carry line/column and field paths), store each
@@ -31,8 +35,10 @@
 
 pub mod document;
 pub mod eval;
+pub mod hash;
 pub mod k8s;
 pub mod model;
 pub mod raw;
 pub mod selector;
+pub mod stream;
 pub mod validate;

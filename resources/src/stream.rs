@@ -1,6 +1,8 @@
 //! Splits a multi-document YAML (or JSON) stream into documents that remember
-//! where they start, so every error can say `file:line:column`.
+//! where they start, so every error can say `file:line:column`. The splitting
+//! itself is [`policies::stream`]'s.
 
+use policies::stream;
 use serde::de::DeserializeOwned;
 use std::fmt;
 
@@ -35,44 +37,17 @@ impl fmt::Display for DocError {
 
 impl std::error::Error for DocError {}
 
-fn is_separator(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '#']))
-}
-
-fn is_blank_or_comment(text: &str) -> bool {
-    text.lines().all(|l| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#') || t == "..."
-    })
-}
-
 /// Splits `text` at `---` lines; empty and comment-only documents are dropped.
 pub fn split_documents(source: &str, text: &str) -> Vec<SourceDoc> {
-    let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut first_line = 1;
-    let mut push = |text: &mut String, first_line: usize| {
-        if !is_blank_or_comment(text) {
-            docs.push(SourceDoc {
-                source: source.to_string(),
-                first_line,
-                text: std::mem::take(text),
-            });
-        }
-        text.clear();
-    };
-    for (index, line) in text.lines().enumerate() {
-        if is_separator(line) {
-            push(&mut current, first_line);
-            first_line = index + 2;
-        } else {
-            current.push_str(line);
-            current.push('\n');
-        }
-    }
-    push(&mut current, first_line);
-    docs
+    stream::split(text)
+        .into_iter()
+        .filter(|section| !section.is_blank_or_comment())
+        .map(|section| SourceDoc {
+            source: source.to_string(),
+            first_line: section.first_line,
+            text: section.text,
+        })
+        .collect()
 }
 
 impl SourceDoc {

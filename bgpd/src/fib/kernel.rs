@@ -1,14 +1,14 @@
 //! The rtnetlink side: dump our routes, replace (add or change) and delete them, and
 //! dump the main table for next-hop resolution.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
-use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteMessage, RouteNextHop, RouteProtocol, RouteVia,
+    RouteAddress, RouteAttribute, RouteMessage, RouteNextHop, RouteVia,
 };
 use rtnetlink::{Handle, RouteMessageBuilder};
+use terrace_netlink::route::{self, address as addr};
 
 use super::plan::{Route, Routes, Shared};
 use super::{ROUTE_METRIC, ROUTE_PROTOCOL};
@@ -49,25 +49,13 @@ impl KernelFib {
 
     /// Every IPv4 and IPv6 route the kernel lists; `what` names the dump in errors.
     async fn all_routes(&self, what: &str) -> Result<Vec<RouteMessage>, FibError> {
-        let mut out = Vec::new();
-        let v4 = RouteMessageBuilder::<Ipv4Addr>::new().build();
-        let v6 = RouteMessageBuilder::<Ipv6Addr>::new().build();
-        for query in [v4, v6] {
-            let msgs: Vec<RouteMessage> = self
-                .handle
-                .route()
-                .get(query)
-                .execute()
-                .try_collect()
-                .await
-                .map_err(|source| FibError::Route {
-                    op: "dump",
-                    prefix: what.into(),
-                    source,
-                })?;
-            out.extend(msgs);
-        }
-        Ok(out)
+        route::dump(&self.handle)
+            .await
+            .map_err(|source| FibError::Route {
+                op: "dump",
+                prefix: what.into(),
+                source,
+            })
     }
 
     /// Our routes in the main table, their gateway lists shared through `gateways`.
@@ -124,12 +112,7 @@ impl KernelFib {
 }
 
 fn message(prefix: IpNet, next_hops: &[Gateway]) -> RouteMessage {
-    let builder = RouteMessageBuilder::<IpAddr>::new()
-        .destination_prefix(prefix.addr(), prefix.prefix_len())
-        // An IpNet's prefix length always fits its family.
-        .unwrap_or_else(|_| RouteMessageBuilder::<IpAddr>::new())
-        .protocol(RouteProtocol::Other(ROUTE_PROTOCOL))
-        .priority(ROUTE_METRIC);
+    let builder = route::builder(prefix, ROUTE_PROTOCOL).priority(ROUTE_METRIC);
     let builder = match next_hops {
         [] => builder,
         [one] => {
@@ -166,13 +149,10 @@ fn ours(m: &RouteMessage) -> Option<(IpNet, Vec<Gateway>)> {
     if u8::from(m.header.protocol) != ROUTE_PROTOCOL {
         return None;
     }
-    let mut dst = None;
     let mut hops = Vec::new();
     let oif = route_oif(m);
     for a in &m.attributes {
         match a {
-            RouteAttribute::Destination(RouteAddress::Inet(a)) => dst = Some(IpAddr::V4(*a)),
-            RouteAttribute::Destination(RouteAddress::Inet6(a)) => dst = Some(IpAddr::V6(*a)),
             RouteAttribute::Gateway(g) => hops.extend(addr(g).map(|a| Gateway::new(a, oif))),
             RouteAttribute::MultiPath(list) => {
                 for h in list {
@@ -185,23 +165,8 @@ fn ours(m: &RouteMessage) -> Option<(IpNet, Vec<Gateway>)> {
             _ => {}
         }
     }
-    let dst = dst.unwrap_or(match m.header.address_family {
-        rtnetlink::packet_route::AddressFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-        _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-    });
     hops.sort();
-    Some((
-        IpNet::new(dst, m.header.destination_prefix_length).ok()?,
-        hops,
-    ))
-}
-
-fn addr(a: &RouteAddress) -> Option<IpAddr> {
-    match a {
-        RouteAddress::Inet(v4) => Some(IpAddr::V4(*v4)),
-        RouteAddress::Inet6(v6) => Some(IpAddr::V6(*v6)),
-        _ => None,
-    }
+    Some((route::prefix(m)?, hops))
 }
 
 /// The output interface of a single-hop route (`dev`).
@@ -220,14 +185,12 @@ fn hop_gateway(h: &RouteNextHop, a: IpAddr) -> Gateway {
 /// Any kernel route, as next-hop resolution sees it.
 pub(super) fn kernel_route(m: &RouteMessage) -> Option<KernelRoute> {
     use rtnetlink::packet_route::route::RouteType;
-    let mut dst = None;
     let mut table = u32::from(m.header.table);
     let mut metric = 0;
     let mut gateways = Vec::new();
     let oif = route_oif(m);
     for a in &m.attributes {
         match a {
-            RouteAttribute::Destination(d) => dst = addr(d),
             RouteAttribute::Table(t) => table = *t,
             RouteAttribute::Priority(p) => metric = *p,
             RouteAttribute::Gateway(g) => gateways.extend(addr(g).map(|a| Gateway::new(a, oif))),
@@ -244,14 +207,10 @@ pub(super) fn kernel_route(m: &RouteMessage) -> Option<KernelRoute> {
             _ => {}
         }
     }
-    let dst = dst.unwrap_or(match m.header.address_family {
-        rtnetlink::packet_route::AddressFamily::Inet6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-        _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-    });
     gateways.sort();
     gateways.dedup();
     Some(KernelRoute {
-        prefix: IpNet::new(dst, m.header.destination_prefix_length).ok()?,
+        prefix: route::prefix(m)?,
         gateways,
         oif,
         unicast: m.header.kind == RouteType::Unicast,

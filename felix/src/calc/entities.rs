@@ -44,7 +44,7 @@ pub fn endpoint_entity(world: &World, key: &EndpointKey) -> Option<Entity> {
     let ep = &local.endpoint;
     Some(Entity {
         namespace: ep.key.namespace.clone(),
-        labels: effective_labels_with(ep, |name| world.profiles.get(name)),
+        labels: effective_labels_with(ep, |name| world.resources.profiles.get(name)),
         nets: ep.ips.iter().map(|ip| IpNet::from(*ip)).collect(),
         ports: ep.ports.clone(),
     })
@@ -64,7 +64,11 @@ pub fn network_set_entity(set: &NetworkSet) -> Entity {
 pub fn entity(world: &World, r: &EntityRef) -> Option<Entity> {
     match r {
         EntityRef::Endpoint(key) => endpoint_entity(world, key),
-        EntityRef::NetworkSet(key) => world.network_sets.get(key).map(network_set_entity),
+        EntityRef::NetworkSet(key) => world
+            .resources
+            .network_sets
+            .get(key)
+            .map(network_set_entity),
     }
 }
 
@@ -75,6 +79,7 @@ pub fn all_entities(world: &World) -> BTreeMap<EntityRef, Entity> {
         .keys()
         .filter_map(|k| endpoint_entity(world, k).map(|e| (EntityRef::Endpoint(k.clone()), e)));
     let sets = world
+        .resources
         .network_sets
         .iter()
         .map(|(k, s)| (EntityRef::NetworkSet(k.clone()), network_set_entity(s)));

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use ipnet::IpNet;
-use policies::eval::{Endpoint, EndpointKey, Evaluator};
-use policies::model::{Namespace, NetworkSet, Policy, Profile, Resource, Tier};
+use policies::eval::{Endpoint, EndpointKey, Evaluator, Resources};
+use policies::model::Resource;
 
 use super::settings::Settings;
 
@@ -52,16 +52,9 @@ pub struct World {
     pub settings: Settings,
     /// Every endpoint of the cluster (sets need remote ones too).
     pub endpoints: BTreeMap<EndpointKey, LocalEndpoint>,
-    /// Policies by (namespace, name).
-    pub policies: BTreeMap<(Option<String>, String), Policy>,
-    /// Tiers by name.
-    pub tiers: BTreeMap<String, Tier>,
-    /// Profiles by name.
-    pub profiles: BTreeMap<String, Profile>,
-    /// Network sets by (namespace, name).
-    pub network_sets: BTreeMap<(Option<String>, String), NetworkSet>,
-    /// Namespaces by name.
-    pub namespaces: BTreeMap<String, Namespace>,
+    /// Policies, tiers, profiles, network sets and namespaces, filed as the
+    /// evaluator files them (its own type).
+    pub resources: Resources,
     /// IP pools by name.
     pub pools: BTreeMap<String, Pool>,
     /// IPAM blocks this node owns.
@@ -79,25 +72,7 @@ impl World {
 
     /// Adds or replaces a policy-kind resource.
     pub fn upsert(&mut self, r: Resource) {
-        match r {
-            Resource::Policy(p) => {
-                self.policies
-                    .insert((p.namespace.clone(), p.name.clone()), p);
-            }
-            Resource::Tier(t) => {
-                self.tiers.insert(t.name.clone(), t);
-            }
-            Resource::Profile(p) => {
-                self.profiles.insert(p.name.clone(), p);
-            }
-            Resource::NetworkSet(s) => {
-                self.network_sets
-                    .insert((s.namespace.clone(), s.name.clone()), s);
-            }
-            Resource::Namespace(n) => {
-                self.namespaces.insert(n.name.clone(), n);
-            }
-        }
+        self.resources.insert(r);
     }
 
     /// Adds or replaces an endpoint.
@@ -113,21 +88,7 @@ impl World {
     /// The reference evaluator over the same world: felix reuses its label
     /// and tier rules so the dataplane cannot drift from them.
     pub fn evaluator(&self) -> Evaluator {
-        let resources = self
-            .policies
-            .values()
-            .cloned()
-            .map(Resource::Policy)
-            .chain(self.tiers.values().cloned().map(Resource::Tier))
-            .chain(self.profiles.values().cloned().map(Resource::Profile))
-            .chain(
-                self.network_sets
-                    .values()
-                    .cloned()
-                    .map(Resource::NetworkSet),
-            )
-            .chain(self.namespaces.values().cloned().map(Resource::Namespace));
         let endpoints = self.endpoints.values().map(|e| e.endpoint.clone());
-        Evaluator::from_parts(resources, endpoints)
+        Evaluator::from_resources(self.resources.clone(), endpoints)
     }
 }

@@ -56,22 +56,14 @@ enum WatchMsg {
     LinksLost,
 }
 
-async fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) {
-    let mut lw = ListWatch::new(store, resources::key::ROOT);
-    loop {
-        let msg = match lw.next().await {
-            Ok(u) => WatchMsg::Update(u),
-            Err(e) => WatchMsg::Down(e.to_string()),
-        };
-        let down = matches!(msg, WatchMsg::Down(_));
-        if tx.send(msg).await.is_err() {
-            return;
-        }
-        if down {
-            // Retry the listing; the dataplane keeps its last state meanwhile.
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    }
+/// The datastore's updates as [`WatchMsg`]s; a failure is retried after a second while the
+/// dataplane keeps its last state.
+fn watch_task(store: Arc<dyn Store>, tx: mpsc::Sender<WatchMsg>) -> impl Future<Output = ()> {
+    let follow = ListWatch::new(store, resources::key::ROOT);
+    follow.pump(Duration::from_secs(1), tx, |item| match item {
+        Ok(u) => WatchMsg::Update(u),
+        Err(e) => WatchMsg::Down(e.to_string()),
+    })
 }
 
 async fn link_task(mut watch: LinkWatch, prefix: String, tx: mpsc::Sender<WatchMsg>) {

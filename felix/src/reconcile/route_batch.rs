@@ -5,11 +5,12 @@
 
 use std::net::IpAddr;
 
-use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
+use netlink_sys::{Socket, protocols::NETLINK_ROUTE};
+use terrace_netlink::msg::{F_ACK, F_CREATE, F_REPLACE, Writer};
+use terrace_netlink::socket::{self, AckError};
 
 use super::routes_diff::{KernelRoute, RouteOp};
 use crate::ROUTE_PROTOCOL;
-use crate::nft::netlink::msg::{F_ACK, F_CREATE, F_REPLACE, Writer, parse_acks};
 
 const RTM_NEWROUTE: u16 = 24;
 const RTM_DELROUTE: u16 = 25;
@@ -100,10 +101,7 @@ pub struct BatchFailure {
 impl RouteSocket {
     /// Opens a socket in the current network namespace.
     pub fn open() -> std::io::Result<Self> {
-        let mut socket = Socket::new(NETLINK_ROUTE)?;
-        socket.bind_auto()?;
-        socket.connect(&SocketAddr::new(0, 0))?;
-        socket.set_rx_buf_sz(1 << 20)?;
+        let socket = socket::open(NETLINK_ROUTE, 1 << 20)?;
         Ok(Self { socket })
     }
 
@@ -113,26 +111,20 @@ impl RouteSocket {
         let mut first = None;
         let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
         for (bytes, acks) in encode(ops, 1) {
-            self.socket.send(&bytes, 0)?;
-            let mut answered = 0;
-            while answered < acks {
-                buf.clear();
-                let n = self.socket.recv(&mut buf, 0)?;
-                let Some(list) = parse_acks(&buf[..n]) else {
-                    return Err(std::io::Error::other("malformed rtnetlink answer"));
-                };
-                for ack in list {
-                    answered += 1;
-                    let i = (ack.seq as usize).wrapping_sub(1);
-                    let op = ops.get(i);
-                    let gone = matches!(op, Some(RouteOp::Delete(_))) && ack.error == -ESRCH;
-                    if ack.error != 0 && !gone {
-                        failed += 1;
-                        let err = std::io::Error::from_raw_os_error(-ack.error);
-                        first.get_or_insert_with(|| format!("{op:?}: {err}"));
-                    }
+            socket::send_acked(&self.socket, &bytes, acks, &mut buf, |ack| {
+                let i = (ack.seq as usize).wrapping_sub(1);
+                let op = ops.get(i);
+                let gone = matches!(op, Some(RouteOp::Delete(_))) && ack.error == -ESRCH;
+                if ack.error != 0 && !gone {
+                    failed += 1;
+                    let err = std::io::Error::from_raw_os_error(-ack.error);
+                    first.get_or_insert_with(|| format!("{op:?}: {err}"));
                 }
-            }
+            })
+            .map_err(|e| match e {
+                AckError::Io(e) => e,
+                AckError::Malformed => std::io::Error::other("malformed rtnetlink answer"),
+            })?;
         }
         Ok(match first {
             None => Ok(()),

@@ -4,15 +4,13 @@
 //! touching routes of other protocols.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures::TryStreamExt;
 use ipnet::IpNet;
+use rtnetlink::Handle;
 use rtnetlink::packet_route::link::LinkAttribute;
-use rtnetlink::packet_route::route::{
-    RouteAddress, RouteAttribute, RouteMessage, RouteProtocol, RouteScope, RouteType,
-};
-use rtnetlink::{Handle, RouteMessageBuilder};
+use rtnetlink::packet_route::route::{RouteAttribute, RouteMessage, RouteScope, RouteType};
+use terrace_netlink::route;
 
 use super::route_batch::RouteSocket;
 use super::routes_diff::{KernelRoute, RouteOp, diff, resolve};
@@ -115,24 +113,13 @@ impl Routes {
 
     /// felix's routes in the main table.
     pub async fn dump(&self) -> Result<BTreeSet<KernelRoute>, RouteError> {
-        let mut out = BTreeSet::new();
-        let v4 = RouteMessageBuilder::<Ipv4Addr>::new().build();
-        let v6 = RouteMessageBuilder::<Ipv6Addr>::new().build();
-        for query in [v4, v6] {
-            let msgs: Vec<RouteMessage> = self
-                .handle
-                .route()
-                .get(query)
-                .execute()
-                .try_collect()
-                .await
-                .map_err(|source| RouteError::Dump {
-                    what: "routes",
-                    source,
-                })?;
-            out.extend(msgs.iter().filter_map(owned_route));
-        }
-        Ok(out)
+        let msgs = route::dump(&self.handle)
+            .await
+            .map_err(|source| RouteError::Dump {
+                what: "routes",
+                source,
+            })?;
+        Ok(msgs.iter().filter_map(owned_route).collect())
     }
 
     /// Applies `ops` in batches; every op is tried.
@@ -188,11 +175,7 @@ impl Routes {
 
 /// The netlink message for a route of ours.
 pub fn message(r: KernelRoute) -> RouteMessage {
-    let builder = RouteMessageBuilder::<IpAddr>::new()
-        .destination_prefix(r.dst.addr(), r.dst.prefix_len())
-        // An IpNet's prefix length always fits its family.
-        .unwrap_or_else(|_| RouteMessageBuilder::<IpAddr>::new())
-        .protocol(RouteProtocol::Other(ROUTE_PROTOCOL));
+    let builder = route::builder(r.dst, ROUTE_PROTOCOL);
     let builder = match r.oif {
         Some(i) => builder.output_interface(i).scope(RouteScope::Link),
         None => builder.kind(RouteType::BlackHole),
@@ -205,18 +188,12 @@ fn owned_route(m: &RouteMessage) -> Option<KernelRoute> {
     if u8::from(m.header.protocol) != ROUTE_PROTOCOL {
         return None;
     }
-    let len = m.header.destination_prefix_length;
-    let mut dst = None;
-    let mut oif = None;
-    for a in &m.attributes {
-        match a {
-            RouteAttribute::Destination(RouteAddress::Inet(a)) => dst = Some(IpAddr::V4(*a)),
-            RouteAttribute::Destination(RouteAddress::Inet6(a)) => dst = Some(IpAddr::V6(*a)),
-            RouteAttribute::Oif(i) => oif = Some(*i),
-            _ => {}
-        }
-    }
-    let dst = IpNet::new(dst?, len).ok()?;
+    // No destination attribute: a default route, which felix never installs.
+    let dst = IpNet::new(route::destination(m)?, m.header.destination_prefix_length).ok()?;
+    let oif = m.attributes.iter().rev().find_map(|a| match a {
+        RouteAttribute::Oif(i) => Some(*i),
+        _ => None,
+    });
     let oif = if m.header.kind == RouteType::BlackHole {
         None
     } else {

@@ -33,6 +33,7 @@ mod judge;
 mod labels;
 mod matching;
 mod ordering;
+mod resources;
 mod store;
 mod trace;
 mod walk;
@@ -45,6 +46,7 @@ pub use labels::{
     namespace_labels_of, network_set_labels,
 };
 pub use ordering::{order_key, order_tiers, policy_applies, policy_order};
+pub use resources::Resources;
 pub use store::Evaluator;
 pub use trace::{DecidedBy, Decision, Direction, PolicyRef, Trace, Verdict};
 

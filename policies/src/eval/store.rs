@@ -5,16 +5,13 @@ use std::collections::BTreeMap;
 
 use super::endpoint::{Endpoint, EndpointKey};
 use super::ordering::order_tiers;
+use super::resources::Resources;
 use crate::model::{Namespace, NetworkSet, Policy, Profile, Resource, Tier};
 
 /// All resources and endpoints, ready to judge flows.
 #[derive(Debug, Clone, Default)]
 pub struct Evaluator {
-    tiers: BTreeMap<String, Tier>,
-    policies: BTreeMap<(Option<String>, String), Policy>,
-    profiles: BTreeMap<String, Profile>,
-    network_sets: BTreeMap<(Option<String>, String), NetworkSet>,
-    namespaces: BTreeMap<String, Namespace>,
+    resources: Resources,
     endpoints: BTreeMap<EndpointKey, Endpoint>,
 }
 
@@ -35,27 +32,22 @@ impl Evaluator {
         ev
     }
 
+    /// Builds a world from resources already filed and endpoints.
+    pub fn from_resources(
+        resources: Resources,
+        endpoints: impl IntoIterator<Item = Endpoint>,
+    ) -> Self {
+        let mut ev = Self {
+            resources,
+            endpoints: BTreeMap::new(),
+        };
+        endpoints.into_iter().for_each(|e| ev.insert_endpoint(e));
+        ev
+    }
+
     /// Adds or replaces a resource (same kind, namespace and name).
     pub fn insert(&mut self, r: Resource) {
-        match r {
-            Resource::Policy(p) => {
-                self.policies
-                    .insert((p.namespace.clone(), p.name.clone()), p);
-            }
-            Resource::Tier(t) => {
-                self.tiers.insert(t.name.clone(), t);
-            }
-            Resource::Profile(p) => {
-                self.profiles.insert(p.name.clone(), p);
-            }
-            Resource::NetworkSet(s) => {
-                self.network_sets
-                    .insert((s.namespace.clone(), s.name.clone()), s);
-            }
-            Resource::Namespace(n) => {
-                self.namespaces.insert(n.name.clone(), n);
-            }
-        }
+        self.resources.insert(r);
     }
 
     /// Adds or replaces an endpoint.
@@ -75,27 +67,28 @@ impl Evaluator {
 
     /// Every network set (global and namespaced).
     pub fn network_sets(&self) -> impl Iterator<Item = &NetworkSet> {
-        self.network_sets.values()
+        self.resources.network_sets.values()
     }
 
     /// Every policy.
     pub fn policies(&self) -> impl Iterator<Item = &Policy> {
-        self.policies.values()
+        self.resources.policies.values()
     }
 
     /// A profile by name.
     pub fn profile(&self, name: &str) -> Option<&Profile> {
-        self.profiles.get(name)
+        self.resources.profiles.get(name)
     }
 
     /// A namespace by name.
     pub fn namespace(&self, name: &str) -> Option<&Namespace> {
-        self.namespaces.get(name)
+        self.resources.namespaces.get(name)
     }
 
     /// A tier by name; `default` exists even when no Tier resource does.
     pub fn tier(&self, name: &str) -> Option<Tier> {
-        self.tiers
+        self.resources
+            .tiers
             .get(name)
             .cloned()
             .or_else(|| (name == crate::model::DEFAULT_TIER).then(Tier::default_tier))
@@ -103,6 +96,6 @@ impl Evaluator {
 
     /// Tiers in evaluation order: by order (unset last), then name.
     pub fn ordered_tiers(&self) -> Vec<Tier> {
-        order_tiers(self.tiers.values())
+        order_tiers(self.resources.tiers.values())
     }
 }

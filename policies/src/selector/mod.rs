@@ -23,6 +23,8 @@ mod parser;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::hash;
+
 pub use ast::Expr;
 pub use error::SelectorError;
 pub use eval::{Labels, NAMESPACE_LABEL};
@@ -95,18 +97,8 @@ impl Selector {
     /// part of an nftables set name). Equal selectors have equal IDs on
     /// every platform and release, because the canonical form is fixed.
     pub fn id(&self) -> String {
-        format!("s{:016x}", fnv1a64(self.canonical().as_bytes()))
+        format!("s{}", hash::short(&self.canonical()))
     }
-}
-
-/// FNV-1a, 64-bit (offset basis and prime from the FNV specification).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 impl Default for Selector {

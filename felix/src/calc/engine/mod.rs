@@ -181,31 +181,31 @@ impl Engine {
 
     /// Removes a policy.
     pub fn remove_policy(&mut self, key: &PolicyKey) {
-        if self.world.policies.remove(key).is_some() {
+        if self.world.resources.policies.remove(key).is_some() {
             self.pending.policies.insert(key.clone());
         }
     }
 
     /// Removes a network set.
     pub fn remove_network_set(&mut self, key: &ScopedName) {
-        if self.world.network_sets.remove(key).is_some() {
+        if self.world.resources.network_sets.remove(key).is_some() {
             self.pending.network_sets.insert(key.clone());
         }
     }
 
     /// Removes a tier.
     pub fn remove_tier(&mut self, name: &str) {
-        self.pending.full |= self.world.tiers.remove(name).is_some();
+        self.pending.full |= self.world.resources.tiers.remove(name).is_some();
     }
 
     /// Removes a profile.
     pub fn remove_profile(&mut self, name: &str) {
-        self.pending.full |= self.world.profiles.remove(name).is_some();
+        self.pending.full |= self.world.resources.profiles.remove(name).is_some();
     }
 
     /// Removes a namespace.
     pub fn remove_namespace(&mut self, name: &str) {
-        self.pending.full |= self.world.namespaces.remove(name).is_some();
+        self.pending.full |= self.world.resources.namespaces.remove(name).is_some();
     }
 
     /// Adds, replaces (`Some`) or removes (`None`) an IP pool.
@@ -330,7 +330,7 @@ impl Engine {
             return app;
         };
         let ns_labels = ns_lookup(&self.namespaces);
-        for (pk, policy) in &self.world.policies {
+        for (pk, policy) in &self.world.resources.policies {
             let applies =
                 |dir| policy_applies(policy, e.namespace.as_deref(), &e.labels, &ns_labels, dir);
             if applies(Direction::Ingress) {
@@ -346,7 +346,7 @@ impl Engine {
     /// Re-evaluates policy `key` against every local endpoint; returns the
     /// endpoints it applies to, before or after.
     fn reapply_policy(&mut self, key: &PolicyKey) -> Vec<EndpointKey> {
-        let policy: Option<Policy> = self.world.policies.get(key).cloned();
+        let policy: Option<Policy> = self.world.resources.policies.get(key).cloned();
         let mut touched = Vec::new();
         let ns_labels = ns_lookup(&self.namespaces);
         for (ek, app) in self.locals.iter_mut() {
@@ -465,7 +465,7 @@ impl Engine {
         if users == [0, 0] {
             self.policy_users.remove(key);
         }
-        let new = match (self.world.policies.get(key), users) {
+        let new = match (self.world.resources.policies.get(key), users) {
             (Some(p), [i, e]) if i > 0 || e > 0 => Some(PolicyPlan {
                 policy: p.clone(),
                 ingress: i > 0,
@@ -491,7 +491,13 @@ impl Engine {
         if users == 0 {
             self.profile_users.remove(name);
         }
-        let new = self.world.profiles.get(name).filter(|_| users > 0).cloned();
+        let new = self
+            .world
+            .resources
+            .profiles
+            .get(name)
+            .filter(|_| users > 0)
+            .cloned();
         if self.plan.profiles.get(name) == new.as_ref() {
             return;
         }

@@ -20,10 +20,11 @@ pub struct PolicyOrder {
 impl PolicyOrder {
     /// The order of `world`'s tiers and policies.
     pub fn of(world: &World) -> Self {
-        let tiers = order_tiers(world.tiers.values());
+        let tiers = order_tiers(world.resources.tiers.values());
         let mut pos = BTreeMap::new();
         for (t, tier) in tiers.iter().enumerate() {
             let mut pols: Vec<&Policy> = world
+                .resources
                 .policies
                 .values()
                 .filter(|p| p.tier == tier.name)
@@ -75,7 +76,7 @@ pub fn dir_plan(
         tiers: order.tiers_of(applicable),
         profiles: profiles
             .iter()
-            .filter(|p| world.profiles.contains_key(*p))
+            .filter(|p| world.resources.profiles.contains_key(*p))
             .cloned()
             .collect(),
     }

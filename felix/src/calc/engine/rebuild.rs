@@ -23,6 +23,7 @@ impl Engine {
         self.entities = all_entities(&self.world);
         self.namespaces = self
             .world
+            .resources
             .namespaces
             .iter()
             .map(|(name, ns)| (name.clone(), namespace_labels_of(name, Some(ns))))
@@ -48,7 +49,13 @@ impl Engine {
             }
         }
         for (key, [i, e]) in &self.policy_users {
-            if let Some(p) = self.world.policies.get(key).filter(|_| *i > 0 || *e > 0) {
+            if let Some(p) = self
+                .world
+                .resources
+                .policies
+                .get(key)
+                .filter(|_| *i > 0 || *e > 0)
+            {
                 let pp = PolicyPlan {
                     policy: p.clone(),
                     ingress: *i > 0,
@@ -58,7 +65,13 @@ impl Engine {
             }
         }
         for (name, users) in &self.profile_users {
-            if let Some(p) = self.world.profiles.get(name).filter(|_| *users > 0) {
+            if let Some(p) = self
+                .world
+                .resources
+                .profiles
+                .get(name)
+                .filter(|_| *users > 0)
+            {
                 self.plan.profiles.insert(name.clone(), p.clone());
             }
         }
@@ -92,7 +105,7 @@ impl Engine {
         let index = LabelIndex::new(classes.iter().map(|((_, l), _)| *l));
         let ns_labels = ns_lookup(&self.namespaces);
         let mut apps = vec![Applicable::default(); classes.len()];
-        for (pk, policy) in &self.world.policies {
+        for (pk, policy) in &self.world.resources.policies {
             for i in index.candidates(Some(&policy.selector)) {
                 let ((ns, labels), _) = &classes[i];
                 let applies = |dir| policy_applies(policy, ns.as_deref(), labels, &ns_labels, dir);

@@ -2,10 +2,10 @@
 //! waits for every acknowledgement. The kernel applies the whole batch or
 //! none of it.
 
-use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_NETFILTER};
+use netlink_sys::{Socket, protocols::NETLINK_NETFILTER};
+use terrace_netlink::socket::{self, AckError};
 
 use super::encode::Batch;
-use super::msg::parse_acks;
 
 /// Why a batch was not applied.
 #[derive(Debug, thiserror::Error)]
@@ -35,11 +35,8 @@ pub struct NfSocket {
 impl NfSocket {
     /// Opens a socket in the current network namespace.
     pub fn open() -> Result<Self, BatchError> {
-        let mut socket = Socket::new(NETLINK_NETFILTER)?;
-        socket.bind_auto()?;
-        socket.connect(&SocketAddr::new(0, 0))?;
         // Large element batches: let the kernel buffer all the answers.
-        socket.set_rx_buf_sz(4 << 20)?;
+        let socket = socket::open(NETLINK_NETFILTER, 4 << 20)?;
         Ok(Self { socket })
     }
 
@@ -75,24 +72,20 @@ impl NfSocket {
             )
             .map_err(std::io::Error::from)?;
         }
-        self.socket.send(&batch.bytes, 0)?;
-        let mut answered = 0;
         let mut refused = None;
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-        while answered < batch.acks {
-            buf.clear();
-            let n = self.socket.recv(&mut buf, 0)?;
-            let acks = parse_acks(&buf[..n]).ok_or(BatchError::Malformed)?;
-            for ack in acks {
-                answered += 1;
-                if ack.error != 0 && refused.is_none() {
-                    refused = Some(BatchError::Refused {
-                        index: ack.seq.wrapping_sub(batch.first_seq),
-                        source: std::io::Error::from_raw_os_error(-ack.error),
-                    });
-                }
+        socket::send_acked(&self.socket, &batch.bytes, batch.acks, &mut buf, |ack| {
+            if ack.error != 0 && refused.is_none() {
+                refused = Some(BatchError::Refused {
+                    index: ack.seq.wrapping_sub(batch.first_seq),
+                    source: std::io::Error::from_raw_os_error(-ack.error),
+                });
             }
-        }
+        })
+        .map_err(|e| match e {
+            AckError::Io(e) => BatchError::Io(e),
+            AckError::Malformed => BatchError::Malformed,
+        })?;
         refused.map_or(Ok(()), Err)
     }
 }
