@@ -120,10 +120,10 @@ impl BgpdFile {
                 }
             }
         }
-        self.signal()
+        self.signal().await
     }
 
-    fn signal(&self) -> Result<(), InstallError> {
+    async fn signal(&self) -> Result<(), InstallError> {
         let Some(pid_file) = &self.pid_file else {
             return Ok(());
         };
@@ -131,7 +131,7 @@ impl BgpdFile {
             path: pid_file.clone(),
             reason,
         };
-        let text = match std::fs::read_to_string(pid_file) {
+        let text = match tokio::fs::read_to_string(pid_file).await {
             Ok(t) => t,
             // bgpd is not running yet: it reads the file when it starts.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -151,25 +151,32 @@ impl BgpdFile {
     /// Renders, checks, installs and reloads.
     pub async fn install(&self, config: &SpeakerConfig) -> Result<(), InstallError> {
         let text = render(config)?;
-        if std::fs::read_to_string(&self.path).is_ok_and(|current| current == text) {
+        if tokio::fs::read_to_string(&self.path)
+            .await
+            .is_ok_and(|current| current == text)
+        {
             return Ok(());
         }
         let candidate = temp_path(&self.path);
-        std::fs::write(&candidate, &text).map_err(|error| InstallError::File {
-            action: "write",
-            path: candidate.clone(),
-            error,
-        })?;
+        tokio::fs::write(&candidate, &text)
+            .await
+            .map_err(|error| InstallError::File {
+                action: "write",
+                path: candidate.clone(),
+                error,
+            })?;
         if let Err(e) = self.check(&candidate).await {
-            let _ = std::fs::remove_file(&candidate);
+            let _ = tokio::fs::remove_file(&candidate).await;
             return Err(e);
         }
         // rename within one directory is atomic: bgpd sees the old file or the new one.
-        std::fs::rename(&candidate, &self.path).map_err(|error| InstallError::File {
-            action: "install",
-            path: self.path.clone(),
-            error,
-        })?;
+        tokio::fs::rename(&candidate, &self.path)
+            .await
+            .map_err(|error| InstallError::File {
+                action: "install",
+                path: self.path.clone(),
+                error,
+            })?;
         self.reload().await
     }
 }

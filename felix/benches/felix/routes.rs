@@ -33,12 +33,12 @@ pub fn child(rt: &tokio::runtime::Runtime) {
         let want = resolve(&desired, &links);
         let t = Instant::now();
         let ops = diff(&want, &routes.dump().await.expect("dump"));
-        routes.apply(&ops).expect("install");
+        routes.apply(&ops).await.expect("install");
         let add = ms(t);
         assert_eq!(routes.dump().await.expect("dump").len(), ROUTES);
         let t = Instant::now();
         let dels: Vec<RouteOp> = want.iter().map(|r| RouteOp::Delete(*r)).collect();
-        routes.apply(&dels).expect("remove");
+        routes.apply(&dels).await.expect("remove");
         let del = ms(t);
         assert!(routes.dump().await.expect("dump").is_empty());
         println!("felix add {add:.0} ms del {del:.0} ms");

@@ -267,10 +267,19 @@ async fn reconcile_all(
         BTreeMap::new()
     };
     if !check.is_empty() {
-        let link = links::reconcile(&cfg.proc_sys, &check);
-        for (path, e) in &link.failed {
-            tracing::warn!(%path, error = %e, "sysctl write failed");
-            ok = false;
+        // Reads and writes under /proc/sys are file system calls: off the runtime.
+        let root = cfg.proc_sys.clone();
+        match tokio::task::spawn_blocking(move || links::reconcile(&root, &check)).await {
+            Ok(link) => {
+                for (path, e) in &link.failed {
+                    tracing::warn!(%path, error = %e, "sysctl write failed");
+                    ok = false;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sysctl reconcile task failed");
+                ok = false;
+            }
         }
     }
     if changes.full || changes.sysctls || pass.resync {

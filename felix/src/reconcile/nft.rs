@@ -172,7 +172,7 @@ impl NftRunner {
         if self.netlink
             && let Some(batch) = encode(delta, &kind_of, 1)
         {
-            self.send(&batch)?;
+            self.send(batch).await?;
             return Ok(Path::Netlink);
         }
         if self.netlink
@@ -180,7 +180,7 @@ impl NftRunner {
             && let Some(batch) = encode(&elements, &kind_of, 1)
         {
             self.apply(&structure.render()).await?;
-            self.send(&batch)?;
+            self.send(batch).await?;
             self.apply(&hooks.render()).await?;
             return Ok(Path::Staged);
         }
@@ -188,22 +188,14 @@ impl NftRunner {
         Ok(Path::Nft)
     }
 
-    /// Sends a batch on the (cached) netlink socket.
-    fn send(&self, batch: &Batch) -> Result<(), BatchError> {
-        // A poisoned lock only means an earlier send panicked; the socket
-        // is dropped below on any failure anyway.
-        let mut slot = self.socket.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(match &self.netns {
-                None => NfSocket::open()?,
-                Some(ns) => NfSocket::open_in(&std::path::Path::new("/var/run/netns").join(ns))?,
-            });
-        }
-        let result = slot.as_ref().map_or(Ok(()), |s| s.apply(batch));
-        if result.is_err() {
-            *slot = None;
-        }
-        result
+    /// Sends a batch on the (cached) netlink socket. The socket blocks until the
+    /// kernel has acknowledged every message, so this runs on tokio's blocking pool.
+    async fn send(&self, batch: Batch) -> Result<(), BatchError> {
+        let socket = Arc::clone(&self.socket);
+        let netns = self.netns.clone();
+        tokio::task::spawn_blocking(move || send_on(&socket, netns.as_deref(), &batch))
+            .await
+            .map_err(|e| BatchError::Io(std::io::Error::other(e)))?
     }
 
     /// Dump, diff and apply: the kernel ends up holding `desired`.
@@ -231,4 +223,27 @@ impl NftRunner {
         }
         Ok(summary)
     }
+}
+
+/// Sends `batch` on the socket in `slot`, opening it first (in `netns` when given);
+/// a failure drops the socket so the next send opens a fresh one.
+fn send_on(
+    slot: &Mutex<Option<NfSocket>>,
+    netns: Option<&str>,
+    batch: &Batch,
+) -> Result<(), BatchError> {
+    // A poisoned lock only means an earlier send panicked; the socket
+    // is dropped below on any failure anyway.
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.is_none() {
+        *slot = Some(match netns {
+            None => NfSocket::open()?,
+            Some(ns) => NfSocket::open_in(&std::path::Path::new("/var/run/netns").join(ns))?,
+        });
+    }
+    let result = slot.as_ref().map_or(Ok(()), |s| s.apply(batch));
+    if result.is_err() {
+        *slot = None;
+    }
+    result
 }

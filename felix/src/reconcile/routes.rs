@@ -4,6 +4,7 @@
 //! touching routes of other protocols.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use futures::TryStreamExt;
 use ipnet::IpNet;
@@ -47,7 +48,8 @@ pub enum RouteError {
 #[derive(Debug)]
 pub struct Routes {
     handle: Handle,
-    batch: RouteSocket,
+    /// Shared with the blocking pool, where its acknowledgements are read.
+    batch: Arc<RouteSocket>,
     /// Interface indexes as last seen.
     ifindex: BTreeMap<String, u32>,
     /// felix's routes as last installed; `None` until a dump, or after a
@@ -62,7 +64,7 @@ impl Routes {
         tokio::spawn(conn);
         Ok(Self {
             handle,
-            batch: RouteSocket::open().map_err(RouteError::Socket)?,
+            batch: Arc::new(RouteSocket::open().map_err(RouteError::Socket)?),
             ifindex: BTreeMap::new(),
             installed: None,
         })
@@ -122,9 +124,15 @@ impl Routes {
         Ok(msgs.iter().filter_map(owned_route).collect())
     }
 
-    /// Applies `ops` in batches; every op is tried.
-    pub fn apply(&self, ops: &[RouteOp]) -> Result<(), RouteError> {
-        match self.batch.apply(ops).map_err(RouteError::Socket)? {
+    /// Applies `ops` in batches; every op is tried. The socket's blocking sends and
+    /// receives run on tokio's blocking pool, never on a runtime worker.
+    pub async fn apply(&self, ops: &[RouteOp]) -> Result<(), RouteError> {
+        let socket = Arc::clone(&self.batch);
+        let owned = ops.to_vec();
+        let outcome = tokio::task::spawn_blocking(move || socket.apply(&owned))
+            .await
+            .map_err(|e| RouteError::Socket(std::io::Error::other(e)))?;
+        match outcome.map_err(RouteError::Socket)? {
             Ok(()) => Ok(()),
             Err(f) => Err(RouteError::Apply {
                 failed: f.failed,
@@ -166,7 +174,7 @@ impl Routes {
         self.installed = None;
         if !ops.is_empty() {
             tracing::debug!(ops = ops.len(), "applying route delta");
-            self.apply(&ops)?;
+            self.apply(&ops).await?;
         }
         self.installed = Some(want);
         Ok(ops)
