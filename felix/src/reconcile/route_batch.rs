@@ -1,84 +1,67 @@
-//! Route operations as raw rtnetlink messages, a thousand per `sendmsg`,
+//! Route operations as rtnetlink messages (netlink-packet-route's types,
+//! serialized back to back), a thousand per `sendmsg`,
 //! each acknowledged: the kernel works through a whole buffer under one
 //! lock, where one request per round trip (as `ip -batch` and a
 //! request/response client do) pays a system call and a wakeup per route.
 
-use std::net::IpAddr;
-
 use netlink_sys::{Socket, protocols::NETLINK_ROUTE};
-use terrace_netlink::msg::{F_ACK, F_CREATE, F_REPLACE, Writer};
+use rtnetlink::packet_core::{
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
+    NetlinkPayload,
+};
+use rtnetlink::packet_route::RouteNetlinkMessage;
+use rtnetlink::packet_route::route::{RouteMessage, RouteScope, RouteType};
+use terrace_netlink::route;
 use terrace_netlink::socket::{self, AckError};
 
 use super::routes_diff::{KernelRoute, RouteOp};
 use crate::ROUTE_PROTOCOL;
 
-const RTM_NEWROUTE: u16 = 24;
-const RTM_DELROUTE: u16 = 25;
-const RTA_DST: u16 = 1;
-const RTA_OIF: u16 = 4;
-const RT_TABLE_MAIN: u8 = 254;
-const RT_SCOPE_UNIVERSE: u8 = 0;
-const RT_SCOPE_LINK: u8 = 253;
-const RTN_UNICAST: u8 = 1;
-const RTN_BLACKHOLE: u8 = 6;
-const AF_INET: u8 = 2;
-const AF_INET6: u8 = 10;
 /// `ESRCH`: the kernel's answer to deleting a route that is not there.
 const ESRCH: i32 = 3;
 
 /// Messages per buffer.
 const PER_SEND: usize = 1024;
 
-/// `struct rtmsg` of one of felix's routes.
-fn rtmsg(r: &KernelRoute) -> [u8; 12] {
-    let family = match r.dst.addr() {
-        IpAddr::V4(_) => AF_INET,
-        IpAddr::V6(_) => AF_INET6,
+/// The netlink message for a route of ours.
+pub fn message(r: KernelRoute) -> RouteMessage {
+    let builder = route::builder(r.dst, ROUTE_PROTOCOL);
+    let builder = match r.oif {
+        Some(i) => builder.output_interface(i).scope(RouteScope::Link),
+        None => builder.kind(RouteType::BlackHole),
     };
-    let (scope, kind) = match r.oif {
-        Some(_) => (RT_SCOPE_LINK, RTN_UNICAST),
-        None => (RT_SCOPE_UNIVERSE, RTN_BLACKHOLE),
-    };
-    [
-        family,
-        r.dst.prefix_len(),
-        0,
-        0,
-        RT_TABLE_MAIN,
-        ROUTE_PROTOCOL,
-        scope,
-        kind,
-        0,
-        0,
-        0,
-        0,
-    ]
+    builder.build()
 }
 
-/// The buffers for `ops`, numbered from `seq`. Pure.
+/// The buffers for `ops`, numbered from `seq`, each with the number of
+/// acknowledgements it asks for. Pure.
 pub fn encode(ops: &[RouteOp], seq: u32) -> Vec<(Vec<u8>, u32)> {
     let mut out = Vec::new();
     let mut seq = seq;
     for chunk in ops.chunks(PER_SEND) {
-        let mut w = Writer::new(seq);
+        let mut bytes = Vec::with_capacity(chunk.len() * 64);
         for op in chunk {
-            let (ty, flags, r) = match op {
-                RouteOp::Replace(r) => (RTM_NEWROUTE, F_ACK | F_CREATE | F_REPLACE, r),
-                RouteOp::Delete(r) => (RTM_DELROUTE, F_ACK, r),
+            let (inner, flags) = match op {
+                RouteOp::Replace(r) => (
+                    RouteNetlinkMessage::NewRoute(message(*r)),
+                    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
+                ),
+                RouteOp::Delete(r) => (
+                    RouteNetlinkMessage::DelRoute(message(*r)),
+                    NLM_F_REQUEST | NLM_F_ACK,
+                ),
             };
-            let m = w.begin_with(ty, flags, &rtmsg(r));
-            match r.dst.addr() {
-                IpAddr::V4(a) => w.attr(RTA_DST, &a.octets()),
-                IpAddr::V6(a) => w.attr(RTA_DST, &a.octets()),
-            }
-            if let Some(oif) = r.oif {
-                w.attr(RTA_OIF, &oif.to_ne_bytes());
-            }
-            w.end(m);
+            let mut header = NetlinkHeader::default();
+            header.flags = flags;
+            header.sequence_number = seq;
+            let mut msg = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(inner));
+            msg.finalize();
+            let start = bytes.len();
+            bytes.resize(start + msg.buffer_len(), 0);
+            msg.serialize(&mut bytes[start..]);
+            seq = seq.wrapping_add(1);
         }
-        let acks = w.acked();
-        out.push((w.into_bytes(), acks));
-        seq = seq.wrapping_add(chunk.len() as u32);
+        out.push((bytes, chunk.len() as u32));
     }
     out
 }
@@ -135,7 +118,16 @@ impl RouteSocket {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    // The kernel's numbers, spelled out so the test checks the encoder against them.
+    const AF_INET: u8 = 2;
+    const RT_TABLE_MAIN: u8 = 254;
+    const RT_SCOPE_UNIVERSE: u8 = 0;
+    const RT_SCOPE_LINK: u8 = 253;
+    const RTN_UNICAST: u8 = 1;
+    const RTN_BLACKHOLE: u8 = 6;
 
     #[test]
     fn routes_are_packed_many_per_buffer_with_felix_protocol() {
@@ -168,6 +160,28 @@ mod tests {
             dst: "10.65.0.0/26".parse().unwrap(),
             oif: None,
         };
-        assert_eq!(rtmsg(&blackhole)[6..8], [RT_SCOPE_UNIVERSE, RTN_BLACKHOLE]);
+        let bufs = encode(&[RouteOp::Delete(blackhole)], 9);
+        let del = &bufs[0].0;
+        // nlmsghdr: length, type RTM_DELROUTE (25), flags REQUEST|ACK, sequence 9.
+        assert_eq!(
+            u32::from_ne_bytes(del[0..4].try_into().unwrap()) as usize,
+            del.len()
+        );
+        assert_eq!(u16::from_ne_bytes([del[4], del[5]]), 25);
+        assert_eq!(u16::from_ne_bytes([del[6], del[7]]), 0x5);
+        assert_eq!(u32::from_ne_bytes(del[8..12].try_into().unwrap()), 9);
+        assert_eq!(
+            &del[16..24],
+            &[
+                AF_INET,
+                26,
+                0,
+                0,
+                RT_TABLE_MAIN,
+                ROUTE_PROTOCOL,
+                RT_SCOPE_UNIVERSE,
+                RTN_BLACKHOLE
+            ]
+        );
     }
 }

@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 use ipnet::IpNet;
 use rtnetlink::Handle;
 use rtnetlink::packet_route::link::LinkAttribute;
-use rtnetlink::packet_route::route::{RouteAttribute, RouteMessage, RouteScope, RouteType};
+use rtnetlink::packet_route::route::{RouteAttribute, RouteMessage, RouteType};
 use terrace_netlink::route;
 
 use super::route_batch::RouteSocket;
@@ -179,16 +179,6 @@ impl Routes {
         self.installed = Some(want);
         Ok(ops)
     }
-}
-
-/// The netlink message for a route of ours.
-pub fn message(r: KernelRoute) -> RouteMessage {
-    let builder = route::builder(r.dst, ROUTE_PROTOCOL);
-    let builder = match r.oif {
-        Some(i) => builder.output_interface(i).scope(RouteScope::Link),
-        None => builder.kind(RouteType::BlackHole),
-    };
-    builder.build()
 }
 
 /// The route as a [`KernelRoute`] if felix owns it (its protocol, main table).
