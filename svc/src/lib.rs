@@ -1,7 +1,7 @@
 //! What every Terrace daemon needs to run as a system service, in one small crate:
 //!
 //! - [`expo`]: the Prometheus text exposition format (families, labels, escaping);
-//! - [`http`]: a tiny responder for `/liveness`, `/readiness` and `/metrics`;
+//! - [`http`]: `/liveness`, `/readiness` and `/metrics` (axum);
 //! - [`logging`]: the daemons' log setup (`TERRACE_LOG`, `TERRACE_LOG_FORMAT`);
 //! - [`notify`]: `sd_notify` readiness and stopping messages over `$NOTIFY_SOCKET`;
 //! - [`shutdown`]: the SIGTERM/SIGINT future that also tells systemd we are stopping;
