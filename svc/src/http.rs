@@ -15,12 +15,12 @@ use tokio::net::TcpListener;
 pub trait Probe: Send + Sync + 'static {
     /// True once the daemon does its job (see each daemon's definition).
     fn ready(&self) -> bool;
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition (see [`crate::metrics`]).
     fn metrics(&self) -> String;
 }
 
 /// Content type of the text exposition format (version 0.0.4).
-pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub const METRICS_CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 type Shared = Arc<dyn Probe>;
 
