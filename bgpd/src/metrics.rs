@@ -6,7 +6,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use terrace_svc::expo::{Exposition, Type};
+use terrace_svc::metrics::prometheus_client::metrics::counter::ConstCounter;
+use terrace_svc::metrics::prometheus_client::metrics::gauge::ConstGauge;
+use terrace_svc::metrics::prometheus_client::registry::Registry;
+use terrace_svc::metrics::{ConstFamily, Labels, encode};
 use tokio::sync::watch;
 
 use crate::daemon::{PeerDetail, PeerStatus, Status};
@@ -29,93 +32,109 @@ fn kind_label(kind: crate::config::PeerKind) -> &'static str {
     }
 }
 
-/// The text exposition for a status snapshot (pure).
+/// Whether a per-peer family counts events or reads a level.
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+}
+
+/// The text exposition for a status snapshot (pure). Counters are
+/// registered without `_total`: the encoder appends it.
 pub fn render(status: &Status) -> String {
-    let mut e = Exposition::default();
-    e.family(
+    let mut r = Registry::default();
+    let by_state = STATES
+        .iter()
+        .map(|&s| {
+            let n = status.peers.values().filter(|p| p.state == s).count();
+            (vec![("state", format!("{s:?}"))], n as u64)
+        })
+        .collect();
+    r.register(
         "bgpd_peers",
         "Configured peers by session state",
-        Type::Gauge,
+        ConstFamily::gauges(by_state),
     );
-    for s in STATES {
-        let n = status.peers.values().filter(|p| p.state == s).count();
-        e.sample("bgpd_peers", &[("state", &format!("{s:?}"))], n as f64);
-    }
     let none = PeerDetail::default();
-    let peers: Vec<(String, &PeerStatus, &PeerDetail)> = status
+    let peers: Vec<(Labels, &PeerStatus, &PeerDetail)> = status
         .peers
         .iter()
-        .map(|(a, p)| (a.to_string(), p, status.details.get(a).unwrap_or(&none)))
+        .map(|(a, p)| {
+            let labels = vec![
+                ("peer", a.to_string()),
+                ("name", p.name.clone()),
+                ("kind", kind_label(p.kind).to_string()),
+            ];
+            (labels, p, status.details.get(a).unwrap_or(&none))
+        })
         .collect();
-    type Value = fn(&PeerStatus, &PeerDetail) -> f64;
-    let per_peer: [(&str, &str, Type, Value); 7] = [
+    type Value = fn(&PeerStatus, &PeerDetail) -> u64;
+    let per_peer: [(&str, &str, Kind, Value); 7] = [
         (
             "bgpd_peer_established",
             "1 when the session is Established",
-            Type::Gauge,
-            |p, _| f64::from(u8::from(p.state == State::Established)),
+            Kind::Gauge,
+            |p, _| u64::from(p.state == State::Established),
         ),
         (
             "bgpd_peer_prefixes_received",
             "Prefixes in the peer's Adj-RIB-In (before import policy)",
-            Type::Gauge,
-            |p, _| p.received as f64,
+            Kind::Gauge,
+            |p, _| p.received as u64,
         ),
         (
             "bgpd_peer_prefixes_accepted",
             "The peer's routes in the Loc-RIB (import policy passed, next hop resolvable)",
-            Type::Gauge,
-            |_, d| d.accepted as f64,
+            Kind::Gauge,
+            |_, d| d.accepted as u64,
         ),
         (
             "bgpd_peer_prefixes_advertised",
             "Prefixes announced to the peer on the current session",
-            Type::Gauge,
-            |_, d| d.advertised as f64,
+            Kind::Gauge,
+            |_, d| d.advertised as u64,
         ),
         (
-            "bgpd_peer_updates_received_total",
+            "bgpd_peer_updates_received",
             "UPDATE messages received from the peer",
-            Type::Counter,
-            |_, d| d.counters.updates_in as f64,
+            Kind::Counter,
+            |_, d| d.counters.updates_in,
         ),
         (
-            "bgpd_peer_updates_sent_total",
+            "bgpd_peer_updates_sent",
             "UPDATE messages sent to the peer",
-            Type::Counter,
-            |_, d| d.counters.updates_out as f64,
+            Kind::Counter,
+            |_, d| d.counters.updates_out,
         ),
         (
-            "bgpd_peer_session_flaps_total",
+            "bgpd_peer_session_flaps",
             "Established sessions with the peer that went down",
-            Type::Counter,
-            |_, d| d.counters.flaps as f64,
+            Kind::Counter,
+            |_, d| d.counters.flaps,
         ),
     ];
     for (name, help, kind, value) in per_peer {
-        e.family(name, help, kind);
-        for (addr, p, d) in &peers {
-            let labels = [
-                ("peer", addr.as_str()),
-                ("name", p.name.as_str()),
-                ("kind", kind_label(p.kind)),
-            ];
-            e.sample(name, &labels, value(p, d));
-        }
+        let series = peers
+            .iter()
+            .map(|(labels, p, d)| (labels.clone(), value(p, d)))
+            .collect();
+        let family = match kind {
+            Kind::Counter => ConstFamily::counters(series),
+            Kind::Gauge => ConstFamily::gauges(series),
+        };
+        r.register(name, help, family);
     }
-    e.single(
+    r.register(
         "bgpd_loc_rib_prefixes",
         "Prefixes in the Loc-RIB",
-        Type::Gauge,
-        status.loc_rib as f64,
+        ConstGauge::new(status.loc_rib as u64),
     );
-    e.single(
-        "bgpd_config_reloads_total",
+    r.register(
+        "bgpd_config_reloads",
         "Configuration reloads applied",
-        Type::Counter,
-        status.reloads as f64,
+        ConstCounter::new(status.reloads),
     );
-    e.finish()
+    encode(&r)
 }
 
 /// What the health endpoint serves.

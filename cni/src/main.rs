@@ -5,6 +5,9 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Crash tests only (cni/src/abort.rs); the feature is never on in release builds.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = terrace_cni::abort::setup();
     let mut stdin = Vec::new();
     let outcome = match std::io::stdin().read_to_end(&mut stdin) {
         Ok(_) => terrace_cni::run(&stdin, |k| std::env::var(k).ok()),

@@ -10,7 +10,13 @@ use common::{Call, Netns, Store0, conf};
 use serde_json::json;
 use std::os::unix::process::ExitStatusExt;
 
-const ABORT_ENV: &str = "TERRACE_CNI_TEST_ABORT_AFTER";
+/// The `fail` crate's configuration variable (cni/src/abort.rs).
+const FAILPOINTS: &str = "FAILPOINTS";
+
+/// Makes the plugin kill itself at `step`.
+fn crash_at(step: &str) -> String {
+    format!("{step}=return")
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_add_is_repaired_by_a_retry_and_removed_by_del() {
@@ -29,7 +35,7 @@ async fn a_killed_add_is_repaired_by_a_retry_and_removed_by_del() {
         let add = Call::new("ADD", &id, &ctr.path(), &conf).in_host(&host);
         let out = add
             .clone()
-            .with(ABORT_ENV, step)
+            .with(FAILPOINTS, &crash_at(step))
             .spawn()
             .wait_with_output()
             .unwrap();
@@ -110,7 +116,7 @@ async fn a_killed_del_is_finished_by_the_next_del() {
         let del = Call::new("DEL", &id, &ctr.path(), &conf).in_host(&host);
         let out = del
             .clone()
-            .with(ABORT_ENV, step)
+            .with(FAILPOINTS, &crash_at(step))
             .spawn()
             .wait_with_output()
             .unwrap();

@@ -103,15 +103,6 @@ fn pump(store: Arc<dyn Store>) -> (mpsc::Receiver<Batch>, tokio::task::JoinHandl
     (rx, task)
 }
 
-/// Aborts the pump when the loop ends, however it ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// `first` and whatever follows it within `window`.
 async fn gather<T>(rx: &mut mpsc::Receiver<T>, first: T, window: Coalesce) -> Vec<T> {
     let deadline = Instant::now() + window.max;
@@ -139,7 +130,8 @@ pub async fn run<S: Sink>(
     shutdown: impl Future<Output = ()>,
 ) {
     let (mut rx, task) = pump(store);
-    let _pump = AbortOnDrop(task);
+    // Aborts the pump when the loop ends, however it ends.
+    let _pump = tokio_util::task::AbortOnDropHandle::new(task);
     let mut mirror = Mirror::default();
     let mut last: Option<SpeakerConfig> = None;
     let mut screen = Screen::default();

@@ -1,69 +1,69 @@
 //! Prometheus metrics and readiness for the confd binary, read from the
 //! loop's [`Status`] snapshots.
 
-use terrace_svc::expo::{Exposition, Type};
+use terrace_svc::metrics::encode;
+use terrace_svc::metrics::prometheus_client::metrics::counter::ConstCounter;
+use terrace_svc::metrics::prometheus_client::metrics::gauge::ConstGauge;
+use terrace_svc::metrics::prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
 use crate::daemon::Status;
 
-/// The text exposition of a status snapshot (pure).
+/// The text exposition of a status snapshot (pure). Counters are registered
+/// without `_total`: the encoder appends it.
 pub fn render(s: &Status) -> String {
-    let mut e = Exposition::default();
+    let mut r = Registry::default();
     let counters = [
         (
-            "confd_renders_total",
+            "confd_renders",
             "Rebuilds of the bgpd configuration attempted",
             s.renders,
         ),
         (
-            "confd_render_errors_total",
+            "confd_render_errors",
             "Rebuilds that could not be built or applied",
             s.render_errors,
         ),
         (
-            "confd_configs_applied_total",
+            "confd_configs_applied",
             "Changed configurations written and reloaded into bgpd",
             s.applied,
         ),
         (
-            "confd_watch_events_total",
+            "confd_watch_events",
             "Datastore updates received",
             s.watch_events,
         ),
         (
-            "confd_watch_errors_total",
+            "confd_watch_errors",
             "Times following the datastore failed",
             s.watch_errors,
         ),
     ];
     for (name, help, v) in counters {
-        e.single(name, help, Type::Counter, v as f64);
+        r.register(name, help, ConstCounter::new(v));
     }
-    e.single(
+    r.register(
         "confd_last_render_timestamp_seconds",
         "Unix time of the last successful rebuild (0: none yet)",
-        Type::Gauge,
-        s.last_render_unix_ms as f64 / 1000.0,
+        ConstGauge::new(s.last_render_unix_ms as f64 / 1000.0),
     );
-    e.single(
+    r.register(
         "confd_records_refused",
         "Records that do not decode or validate now (each used as last accepted, or left out)",
-        Type::Gauge,
-        s.records_refused as f64,
+        ConstGauge::new(s.records_refused),
     );
-    e.single(
+    r.register(
         "confd_ready",
         "1 once a configuration is applied and the datastore is followed",
-        Type::Gauge,
-        f64::from(u8::from(s.ready)),
+        ConstGauge::new(u64::from(s.ready)),
     );
-    e.single(
+    r.register(
         "confd_last_render_failed",
         "1 when the latest rebuild failed (the last good configuration stays)",
-        Type::Gauge,
-        f64::from(u8::from(s.last_error.is_some())),
+        ConstGauge::new(u64::from(s.last_error.is_some())),
     );
-    e.finish()
+    encode(&r)
 }
 
 /// What the health endpoint serves.

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use futures::Stream as _;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::error::StoreError;
 use crate::model::{Event, Expect, KeyValue, Listing, Revision, Txn};
@@ -100,7 +101,7 @@ pub struct WatchStream {
     prefix: String,
     rx: mpsc::Receiver<WatchBatch>,
     buffered: VecDeque<Event>,
-    task: Option<JoinHandle<()>>,
+    _task: Option<AbortOnDropHandle<()>>,
     keep_alive: Option<Arc<dyn Any + Send + Sync>>,
     done: bool,
 }
@@ -112,7 +113,7 @@ impl WatchStream {
             prefix: prefix.to_owned(),
             rx,
             buffered: VecDeque::new(),
-            task,
+            _task: task.map(AbortOnDropHandle::new),
             keep_alive: None,
             done: false,
         }
@@ -166,14 +167,6 @@ impl futures::Stream for WatchStream {
                     return Poll::Ready(None);
                 }
             }
-        }
-    }
-}
-
-impl Drop for WatchStream {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
         }
     }
 }

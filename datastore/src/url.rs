@@ -294,21 +294,20 @@ fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// Decodes `%XX` escapes (`percent-encoding`); a malformed escape or a result that is not
+/// UTF-8 is an error: the crate would pass a malformed escape through unchanged, and in a
+/// datastore URL that is a typo worth reporting.
 fn percent_decode(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3).ok_or("truncated %-escape")?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| format!("bad %-escape %{hex}"))?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+    for (at, _) in text.match_indices('%') {
+        let hex = text.get(at + 1..at + 3).ok_or("truncated %-escape")?;
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("bad %-escape %{hex}"));
         }
     }
-    String::from_utf8(out).map_err(|_| "a %-escape is not UTF-8".to_owned())
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| "a %-escape is not UTF-8".to_owned())
 }
 
 /// The URL with any inline password replaced, for logs and errors.
@@ -324,4 +323,38 @@ pub fn redact(url: &str) -> String {
         })
         .collect();
     format!("{base}?{}", pairs.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_decoded_and_bad_escapes_are_errors() {
+        let cases: [(&str, Result<&str, &str>); 8] = [
+            ("plain", Ok("plain")),
+            ("k%20.pem", Ok("k .pem")),
+            ("%2541", Ok("%41")),
+            ("caf%C3%A9", Ok("caf\u{e9}")),
+            ("a%2", Err("truncated %-escape")),
+            ("a%", Err("truncated %-escape")),
+            ("a%zz", Err("bad %-escape %zz")),
+            ("%C3%28", Err("a %-escape is not UTF-8")),
+        ];
+        for (text, want) in cases {
+            let got = percent_decode(text);
+            assert_eq!(
+                got.as_deref(),
+                want.map_err(str::to_owned).as_deref(),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_escape_in_a_url_names_the_url_and_the_escape() {
+        let err = DatastoreUrl::parse("sqlite:///s.db?retention=1%G0").unwrap_err();
+        assert_eq!(err.reason, "bad %-escape %G0");
+        assert_eq!(err.url, "sqlite:///s.db?retention=1%G0");
+    }
 }

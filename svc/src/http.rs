@@ -1,98 +1,86 @@
-//! A tiny HTTP/1.1 responder for `/liveness`, `/readiness` and `/metrics`:
-//! one request per connection, `connection: close`, nothing else.
-//! Hand-rolled to keep the dependency tree (and its licenses) small.
+//! `/liveness`, `/readiness` and `/metrics` over HTTP/1.1, served by axum
+//! (docs/decisions/0004-service-libraries.md). `GET` and `HEAD` only; query
+//! strings are ignored because routing looks at the path alone.
 
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use tokio::net::TcpListener;
 
 /// What a daemon exposes.
 pub trait Probe: Send + Sync + 'static {
     /// True once the daemon does its job (see each daemon's definition).
     fn ready(&self) -> bool;
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition (see [`crate::metrics`]).
     fn metrics(&self) -> String;
 }
 
-/// Content type of the text exposition format.
-pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// Content type of the text exposition format (version 0.0.4).
+pub const METRICS_CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
-/// Status line, content type and body for a request line (pure).
-pub fn respond(request_line: &str, probe: &dyn Probe) -> (&'static str, &'static str, String) {
-    let mut words = request_line.split_whitespace();
-    let method = words.next().unwrap_or("");
-    let path = words.next().unwrap_or("/");
-    // Query strings (e.g. a scraper's cache buster) do not change the answer.
-    let path = path.split('?').next().unwrap_or(path);
-    const TEXT: &str = "text/plain; charset=utf-8";
-    if method != "GET" && method != "HEAD" {
-        return (
-            "405 Method Not Allowed",
-            TEXT,
-            "method not allowed\n".into(),
-        );
+type Shared = Arc<dyn Probe>;
+
+/// The routes: `get` also answers `HEAD` (same headers, no body); any other
+/// method is 405 on every path, as scrapers and load balancers only read.
+pub fn router(probe: Arc<dyn Probe>) -> Router {
+    Router::new()
+        .route("/liveness", get(|| async { "ok\n" }))
+        .route("/readiness", get(readiness))
+        .route("/metrics", get(metrics))
+        .method_not_allowed_fallback(not_allowed)
+        .fallback(fallback)
+        .with_state(probe)
+}
+
+async fn readiness(State(probe): State<Shared>) -> Response {
+    if probe.ready() {
+        "ready\n".into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
     }
-    match path {
-        "/liveness" => ("200 OK", TEXT, "ok\n".into()),
-        "/readiness" if probe.ready() => ("200 OK", TEXT, "ready\n".into()),
-        "/readiness" => ("503 Service Unavailable", TEXT, "not ready\n".into()),
-        "/metrics" => ("200 OK", METRICS_CONTENT_TYPE, probe.metrics()),
-        _ => ("404 Not Found", TEXT, "not found\n".into()),
+}
+
+async fn metrics(State(probe): State<Shared>) -> Response {
+    let body = probe.metrics();
+    ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], body).into_response()
+}
+
+/// Unknown paths.
+async fn fallback(method: Method) -> Response {
+    if method == Method::GET || method == Method::HEAD {
+        (StatusCode::NOT_FOUND, "not found\n").into_response()
+    } else {
+        not_allowed().await
     }
+}
+
+/// Any method but `GET` and `HEAD`, on any path.
+async fn not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, "GET, HEAD")],
+        "method not allowed\n",
+    )
+        .into_response()
 }
 
 /// Serves until the task is dropped; each connection on its own task.
 pub async fn serve(listener: TcpListener, probe: Arc<dyn Probe>) {
-    loop {
-        let mut sock = match listener.accept().await {
-            Ok((sock, _)) => sock,
-            Err(e) => {
-                // Out of descriptors and the like: transient, keep serving.
-                tracing::warn!(error = %e, "metrics endpoint accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let probe = probe.clone();
-        tokio::spawn(async move {
-            let head = read_request_line(&mut sock).await;
-            let line = head.lines().next().unwrap_or("");
-            let (status, ctype, body) = respond(line, probe.as_ref());
-            let body = if line.starts_with("HEAD ") {
-                String::new()
-            } else {
-                body
-            };
-            let reply = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = sock.write_all(reply.as_bytes()).await;
-        });
+    // axum retries failed accepts (out of descriptors and the like) itself, so
+    // this returns only if the listener itself is gone.
+    if let Err(e) = axum::serve(listener, router(probe)).await {
+        tracing::error!(error = %e, "health and metrics endpoint stopped");
     }
-}
-
-/// Reads the request head (up to the blank line, 8 KiB, EOF or 5 s): closing
-/// with unread bytes would reset the connection under the client's reply.
-async fn read_request_line(sock: &mut tokio::net::TcpStream) -> String {
-    let mut buf = Vec::with_capacity(256);
-    let mut chunk = [0u8; 512];
-    let read = async {
-        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 8192 {
-            match sock.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            }
-        }
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
-    String::from_utf8_lossy(&buf).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     struct Fixed(AtomicBool);
@@ -106,22 +94,67 @@ mod tests {
         }
     }
 
-    #[test]
-    fn paths_map_to_statuses() {
-        let p = Fixed(AtomicBool::new(false));
+    /// Sends `request` as written and returns the whole raw answer.
+    fn exchange(addr: std::net::SocketAddr, request: &str) -> String {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw
+    }
+
+    fn status_and_type(raw: &str) -> (u16, String) {
+        let code = raw
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap();
+        let ctype = raw
+            .lines()
+            .find_map(|l| l.strip_prefix("content-type: "))
+            .unwrap_or("")
+            .to_string();
+        (code, ctype)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn paths_and_methods_map_to_statuses_and_content_types() {
+        let probe = Arc::new(Fixed(AtomicBool::new(false)));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(serve(listener, probe.clone()));
+        let ask = move |method: &'static str, path: &'static str| {
+            let req = format!("{method} {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n");
+            tokio::task::spawn_blocking(move || exchange(addr, &req))
+        };
+        const TEXT: &str = "text/plain; charset=utf-8";
         let cases = [
-            ("GET /liveness HTTP/1.1", "200 OK"),
-            ("GET /readiness HTTP/1.1", "503 Service Unavailable"),
-            ("GET /metrics?x=1 HTTP/1.1", "200 OK"),
-            ("GET /nope HTTP/1.1", "404 Not Found"),
-            ("POST /metrics HTTP/1.1", "405 Method Not Allowed"),
-            ("", "405 Method Not Allowed"),
+            ("GET", "/liveness", 200, TEXT),
+            ("GET", "/readiness", 503, TEXT),
+            ("GET", "/metrics?x=1", 200, METRICS_CONTENT_TYPE),
+            ("HEAD", "/metrics", 200, METRICS_CONTENT_TYPE),
+            ("GET", "/nope", 404, TEXT),
+            ("POST", "/metrics", 405, TEXT),
+            ("DELETE", "/nope", 405, TEXT),
         ];
-        for (line, want) in cases {
-            assert_eq!(respond(line, &p).0, want, "{line}");
+        for (method, path, code, ctype) in cases {
+            let raw = ask(method, path).await.unwrap();
+            assert_eq!(
+                status_and_type(&raw),
+                (code, ctype.to_string()),
+                "{method} {path}: {raw}"
+            );
         }
-        p.0.store(true, Ordering::Relaxed);
-        assert_eq!(respond("GET /readiness HTTP/1.0", &p).0, "200 OK");
-        assert_eq!(respond("GET /metrics HTTP/1.0", &p).1, METRICS_CONTENT_TYPE);
+        let raw = ask("GET", "/metrics").await.unwrap();
+        assert!(raw.ends_with("\r\n\r\nx 1\n"), "{raw}");
+        let raw = ask("HEAD", "/metrics").await.unwrap();
+        assert!(raw.ends_with("\r\n\r\n"), "HEAD has no body: {raw}");
+        assert!(raw.contains("content-length: 4\r\n"), "{raw}");
+        probe.0.store(true, Ordering::Relaxed);
+        let raw = ask("GET", "/readiness").await.unwrap();
+        assert_eq!(status_and_type(&raw).0, 200, "{raw}");
+        server.abort();
     }
 }

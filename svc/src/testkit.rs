@@ -89,7 +89,7 @@ impl NotifyReceiver {
 pub fn http_get(addr: SocketAddr, path: &str) -> io::Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
-    // One write: the responder answers as soon as it has the request line.
+    // One write: the whole request, then read until the server closes (connection: close).
     let request = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
     s.write_all(request.as_bytes())?;
     let mut raw = String::new();

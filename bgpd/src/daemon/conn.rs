@@ -9,7 +9,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::config::PeerConfig;
 use crate::sockopt;
@@ -25,29 +24,9 @@ pub enum ConnEvent {
     Dialed(io::Result<TcpStream>),
 }
 
-/// A task handle that aborts the task when dropped (tasks are owned, never leaked).
-#[derive(Debug)]
-pub struct AbortOnDrop(Option<JoinHandle<()>>);
-
-impl AbortOnDrop {
-    /// Own `task`.
-    pub fn new(task: JoinHandle<()>) -> AbortOnDrop {
-        AbortOnDrop(Some(task))
-    }
-
-    /// Let the task run to its own end (e.g. to send a last NOTIFICATION).
-    pub fn detach(mut self) {
-        self.0.take();
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(t) = &self.0 {
-            t.abort();
-        }
-    }
-}
+/// A task handle that aborts the task when dropped (tasks are owned, never leaked);
+/// `detach()` lets the task run to its own end (e.g. to send a last NOTIFICATION).
+pub type AbortOnDrop = tokio_util::task::AbortOnDropHandle<()>;
 
 /// One open TCP connection: the write half here, the read half in a reader task.
 #[derive(Debug)]

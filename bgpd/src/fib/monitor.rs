@@ -20,6 +20,7 @@ use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::route::RouteMessage;
 use rtnetlink::sys::{AsyncSocket, SocketAddr};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::{FibError, ROUTE_PROTOCOL};
 use crate::rib::nexthop::MAIN_TABLE;
@@ -32,14 +33,9 @@ const RECEIVE_BUFFER: libc::c_int = 8 << 20;
 #[derive(Debug)]
 pub struct Monitor {
     events: UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>,
-    conn: tokio::task::JoinHandle<()>,
+    /// The netlink connection's task, aborted with the subscription.
+    _conn: AbortOnDropHandle<()>,
     received: u64,
-}
-
-impl Drop for Monitor {
-    fn drop(&mut self) {
-        self.conn.abort();
-    }
 }
 
 impl Monitor {
@@ -63,7 +59,7 @@ impl Monitor {
             .map_err(FibError::Socket)?;
         Ok(Monitor {
             events,
-            conn: tokio::spawn(conn),
+            _conn: AbortOnDropHandle::new(tokio::spawn(conn)),
             received: 0,
         })
     }

@@ -1,100 +1,101 @@
-//! Prometheus metrics, kept in atomics and rendered in the text format.
+//! Prometheus metrics: live `prometheus-client` values in one registry,
+//! rendered in the text format by `terrace-svc`.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicBool;
+
+use terrace_svc::metrics::encode;
+use terrace_svc::metrics::prometheus_client::metrics::counter::Counter;
+use terrace_svc::metrics::prometheus_client::metrics::gauge::Gauge;
+use terrace_svc::metrics::prometheus_client::metrics::histogram::Histogram;
+use terrace_svc::metrics::prometheus_client::registry::Registry;
 
 /// Upper bounds (seconds) of the apply-latency histogram buckets.
 const BUCKETS: [f64; 10] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
-/// felix's counters and gauges.
-#[derive(Debug, Default)]
+/// felix's counters and gauges; each is also registered (the values are shared handles).
+#[derive(Debug)]
 pub struct Metrics {
     /// Local endpoints programmed.
-    pub endpoints: AtomicU64,
+    pub endpoints: Gauge,
     /// Policies in use.
-    pub policies: AtomicU64,
+    pub policies: Gauge,
     /// Named sets.
-    pub sets: AtomicU64,
+    pub sets: Gauge,
     /// nft rules.
-    pub rules: AtomicU64,
+    pub rules: Gauge,
     /// Reconcile failures.
-    pub failures: AtomicU64,
+    pub failures: Counter,
     /// Periodic resyncs.
-    pub resyncs: AtomicU64,
-    /// Datastore records refused (not decodable or not valid).
-    pub records_refused: AtomicU64,
+    pub resyncs: Counter,
+    /// Datastore records refused (not decodable or not valid); the ingest state
+    /// keeps the running total, so this one is stored, not incremented.
+    pub records_refused: Counter,
+    /// Dataplane apply latency, seconds.
+    pub apply_seconds: Histogram,
     /// Datastore reachable and first dataplane programmed.
     pub ready: AtomicBool,
-    buckets: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
+    registry: Registry,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let m = Metrics {
+            endpoints: Gauge::default(),
+            policies: Gauge::default(),
+            sets: Gauge::default(),
+            rules: Gauge::default(),
+            failures: Counter::default(),
+            resyncs: Counter::default(),
+            records_refused: Counter::default(),
+            apply_seconds: Histogram::new(BUCKETS),
+            ready: AtomicBool::new(false),
+            registry: Registry::default(),
+        };
+        let mut r = Registry::default();
+        let gauges = [
+            (
+                "felix_endpoints",
+                "Local endpoints programmed",
+                &m.endpoints,
+            ),
+            ("felix_policies", "Policies in use", &m.policies),
+            ("felix_sets", "Named nft sets", &m.sets),
+            ("felix_rules", "nft rules in the table", &m.rules),
+        ];
+        for (name, help, g) in gauges {
+            r.register(name, help, g.clone());
+        }
+        // Registered without `_total`: the encoder appends it.
+        let counters = [
+            ("felix_reconcile_failures", "Failed reconciles", &m.failures),
+            ("felix_resyncs", "Periodic resyncs", &m.resyncs),
+            (
+                "felix_records_refused",
+                "Datastore records refused: bad key, undecodable or invalid",
+                &m.records_refused,
+            ),
+        ];
+        for (name, help, c) in counters {
+            r.register(name, help, c.clone());
+        }
+        r.register(
+            "felix_apply_seconds",
+            "Dataplane apply latency",
+            m.apply_seconds.clone(),
+        );
+        Metrics { registry: r, ..m }
+    }
 }
 
 impl Metrics {
     /// Records one apply's latency.
     pub fn observe_apply(&self, secs: f64) {
-        for (b, le) in self.buckets.iter().zip(BUCKETS) {
-            if secs <= le {
-                b.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        // Saturating float→int conversion: latencies are far below u64::MAX µs.
-        self.sum_micros
-            .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+        self.apply_seconds.observe(secs);
     }
 
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        let gauges = [
-            (
-                "felix_endpoints",
-                "Local endpoints programmed",
-                &self.endpoints,
-            ),
-            ("felix_policies", "Policies in use", &self.policies),
-            ("felix_sets", "Named nft sets", &self.sets),
-            ("felix_rules", "nft rules in the table", &self.rules),
-        ];
-        for (name, help, v) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
-            let _ = writeln!(out, "{name} {}", v.load(Ordering::Relaxed));
-        }
-        let counters = [
-            (
-                "felix_reconcile_failures_total",
-                "Failed reconciles",
-                &self.failures,
-            ),
-            ("felix_resyncs_total", "Periodic resyncs", &self.resyncs),
-            (
-                "felix_records_refused_total",
-                "Datastore records refused: bad key, undecodable or invalid",
-                &self.records_refused,
-            ),
-        ];
-        for (name, help, v) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {}", v.load(Ordering::Relaxed));
-        }
-        let name = "felix_apply_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Dataplane apply latency\n# TYPE {name} histogram"
-        );
-        for (b, le) in self.buckets.iter().zip(BUCKETS) {
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{le=\"{le}\"}} {}",
-                b.load(Ordering::Relaxed)
-            );
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {count}");
-        out
+        encode(&self.registry)
     }
 }
 

@@ -132,10 +132,13 @@ pub async fn run(
                 for m in batch {
                     dirty |= handle(&mut state, m, &mut synced, &mut up, &mut pass);
                 }
-                metrics.records_refused.store(state.refused, Ordering::Relaxed);
+                metrics
+                    .records_refused
+                    .inner()
+                    .store(state.refused, Ordering::Relaxed);
             }
             _ = ticker.tick() => {
-                metrics.resyncs.fetch_add(1, Ordering::Relaxed);
+                metrics.resyncs.inc();
                 dirty = synced;
                 pass.resync = true;
                 // The watch may retry quietly on its own; probe the store so
@@ -287,15 +290,13 @@ async fn reconcile_all(
     }
     ok &= reconcile_nft(cfg, applied, plan, &changes, pass.resync).await;
     m.observe_apply(started.elapsed().as_secs_f64());
-    m.endpoints
-        .store(plan.endpoints.len() as u64, Ordering::Relaxed);
-    m.policies
-        .store(plan.policies.len() as u64, Ordering::Relaxed);
+    m.endpoints.set(plan.endpoints.len() as i64);
+    m.policies.set(plan.policies.len() as i64);
     let table = applied.compiler.table();
-    m.sets.store(table.sets.len() as u64, Ordering::Relaxed);
-    m.rules.store(table.rule_count() as u64, Ordering::Relaxed);
+    m.sets.set(table.sets.len() as i64);
+    m.rules.set(table.rule_count() as i64);
     if !ok {
-        m.failures.fetch_add(1, Ordering::Relaxed);
+        m.failures.inc();
     }
     ok
 }

@@ -15,6 +15,7 @@ use rtnetlink::packet_core::{NetlinkMessage, NetlinkPayload};
 use rtnetlink::packet_route::RouteNetlinkMessage;
 use rtnetlink::packet_route::link::LinkAttribute;
 use rtnetlink::sys::{AsyncSocket, SocketAddr};
+use tokio_util::task::AbortOnDropHandle;
 
 use super::routes::RouteError;
 
@@ -25,13 +26,8 @@ const RECEIVE_BUFFER: usize = 8 << 20;
 #[derive(Debug)]
 pub struct LinkWatch {
     events: UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>,
-    conn: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for LinkWatch {
-    fn drop(&mut self) {
-        self.conn.abort();
-    }
+    /// The netlink connection's task, aborted with the subscription.
+    _conn: AbortOnDropHandle<()>,
 }
 
 impl LinkWatch {
@@ -50,7 +46,7 @@ impl LinkWatch {
             .map_err(RouteError::Socket)?;
         Ok(Self {
             events,
-            conn: tokio::spawn(conn),
+            _conn: AbortOnDropHandle::new(tokio::spawn(conn)),
         })
     }
 
