@@ -11,6 +11,66 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Why a step of a service test failed; tests print it and fail.
+#[derive(Debug, thiserror::Error)]
+pub enum KitError {
+    /// The notify socket failed.
+    #[error("notify socket: {0}")]
+    Notify(io::Error),
+    /// The daemon did not send `line` in time.
+    #[error("no {line} within {within:?}; got {seen:?}")]
+    NotNotified {
+        /// The assignment waited for.
+        line: String,
+        /// How long.
+        within: Duration,
+        /// What arrived instead.
+        seen: Vec<String>,
+    },
+    /// The endpoint never gave the status code waited for.
+    #[error("GET {path} on {addr} never answered {code}; last: {last}")]
+    NoAnswer {
+        /// The path asked for.
+        path: String,
+        /// Where.
+        addr: SocketAddr,
+        /// The status code waited for.
+        code: u16,
+        /// The last answer or error.
+        last: String,
+    },
+    /// A line of a text exposition is malformed.
+    #[error("line {line}: {problem}")]
+    Exposition {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// promtool could not be run.
+    #[error("cannot run promtool (scripts/install-deps installs prometheus): {0}")]
+    NoPromtool(io::Error),
+    /// promtool found problems.
+    #[error("promtool check metrics ({status}): {said}")]
+    Promtool {
+        /// Its exit status.
+        status: std::process::ExitStatus,
+        /// What it printed.
+        said: String,
+    },
+    /// Stopping a daemon failed.
+    #[error("stopping pid {pid}: {problem}")]
+    Stop {
+        /// The daemon's pid.
+        pid: u32,
+        /// What went wrong.
+        problem: String,
+    },
+    /// A workspace binary the test runs is missing.
+    #[error("{0} is not built: run `cargo build --workspace --bins`")]
+    NotBuilt(String),
+}
+
 /// The receiving end of `$NOTIFY_SOCKET`, owned by a test.
 #[derive(Debug)]
 pub struct NotifyReceiver {
@@ -55,7 +115,7 @@ impl NotifyReceiver {
     }
 
     /// Receives until an assignment equal to `line` (e.g. `READY=1`) arrives.
-    pub fn wait_for(&mut self, line: &str, within: Duration) -> Result<(), String> {
+    pub fn wait_for(&mut self, line: &str, within: Duration) -> Result<(), KitError> {
         let deadline = Instant::now() + within;
         let mut buf = vec![0u8; 4096];
         loop {
@@ -64,11 +124,15 @@ impl NotifyReceiver {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(format!("no {line} within {within:?}; got {:?}", self.seen));
+                return Err(KitError::NotNotified {
+                    line: line.to_owned(),
+                    within,
+                    seen: self.seen.clone(),
+                });
             }
             self.sock
                 .set_read_timeout(Some(left))
-                .map_err(|e| e.to_string())?;
+                .map_err(KitError::Notify)?;
             match self.sock.recv(&mut buf) {
                 Ok(n) => {
                     let text = String::from_utf8_lossy(buf.get(..n).unwrap_or_default());
@@ -79,7 +143,7 @@ impl NotifyReceiver {
                         e.kind(),
                         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                     ) => {}
-                Err(e) => return Err(format!("notify socket: {e}")),
+                Err(e) => return Err(KitError::Notify(e)),
             }
         }
     }
@@ -111,7 +175,7 @@ pub fn wait_http(
     path: &str,
     code: u16,
     within: Duration,
-) -> Result<String, String> {
+) -> Result<String, KitError> {
     let deadline = Instant::now() + within;
     let mut last = String::from("no answer yet");
     while Instant::now() < deadline {
@@ -122,23 +186,27 @@ pub fn wait_http(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Err(format!(
-        "GET {path} on {addr} never answered {code}; last: {last}"
-    ))
+    Err(KitError::NoAnswer {
+        path: path.to_owned(),
+        addr,
+        code,
+        last,
+    })
 }
 
 /// Parses a text exposition into `series -> value` (series = name plus
 /// label set as written), checking every sample belongs to a declared family.
-pub fn parse_metrics(text: &str) -> Result<BTreeMap<String, f64>, String> {
+pub fn parse_metrics(text: &str) -> Result<BTreeMap<String, f64>, KitError> {
     let mut families: Vec<String> = Vec::new();
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
+        let bad = |problem: String| KitError::Exposition { line: n, problem };
         if let Some(rest) = line.strip_prefix("# TYPE ") {
             let name = rest
                 .split_whitespace()
                 .next()
-                .ok_or(format!("line {n}: empty TYPE"))?;
+                .ok_or_else(|| bad("empty TYPE".to_owned()))?;
             families.push(name.to_string());
             continue;
         }
@@ -147,13 +215,11 @@ pub fn parse_metrics(text: &str) -> Result<BTreeMap<String, f64>, String> {
         }
         let (series, value) = line
             .rsplit_once(' ')
-            .ok_or_else(|| format!("line {n}: no value: {line}"))?;
+            .ok_or_else(|| bad(format!("no value: {line}")))?;
         let value: f64 = match value {
             "+Inf" => f64::INFINITY,
             "-Inf" => f64::NEG_INFINITY,
-            v => v
-                .parse()
-                .map_err(|_| format!("line {n}: bad value: {line}"))?,
+            v => v.parse().map_err(|_| bad(format!("bad value: {line}")))?,
         };
         let name = series.split('{').next().unwrap_or(series);
         let declared = families.iter().any(|f| {
@@ -163,10 +229,10 @@ pub fn parse_metrics(text: &str) -> Result<BTreeMap<String, f64>, String> {
                     .any(|s| name.strip_suffix(s) == Some(f.as_str()))
         });
         if !declared {
-            return Err(format!("line {n}: {name} has no # TYPE"));
+            return Err(bad(format!("{name} has no # TYPE")));
         }
         if out.insert(series.to_string(), value).is_some() {
-            return Err(format!("line {n}: duplicate series {series}"));
+            return Err(bad(format!("duplicate series {series}")));
         }
     }
     Ok(out)
@@ -174,23 +240,21 @@ pub fn parse_metrics(text: &str) -> Result<BTreeMap<String, f64>, String> {
 
 /// Runs `promtool check metrics` on `text`: Ok, or promtool's complaints.
 /// A missing promtool is an error: `scripts/install-deps` installs it.
-pub fn promtool_check(text: &str) -> Result<(), String> {
+pub fn promtool_check(text: &str) -> Result<(), KitError> {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| {
-            format!("cannot run promtool (scripts/install-deps installs prometheus): {e}")
-        })?;
-    child
-        .stdin
-        .take()
-        .ok_or("promtool stdin")?
-        .write_all(text.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        .map_err(KitError::NoPromtool)?;
+    // stdin was asked for as a pipe just above.
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(text.as_bytes())
+            .map_err(KitError::NoPromtool)?;
+    }
+    let out = child.wait_with_output().map_err(KitError::NoPromtool)?;
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -200,7 +264,10 @@ pub fn promtool_check(text: &str) -> Result<(), String> {
     if out.status.success() && said.trim().is_empty() {
         Ok(())
     } else {
-        Err(format!("promtool check metrics ({}): {said}", out.status))
+        Err(KitError::Promtool {
+            status: out.status,
+            said,
+        })
     }
 }
 
@@ -235,24 +302,28 @@ impl ServiceProcess {
     }
 
     /// Sends SIGTERM (as `systemctl stop` does) and waits for the exit.
-    pub fn terminate(&mut self, within: Duration) -> Result<std::process::ExitStatus, String> {
-        let pid = self.pid().to_string();
+    pub fn terminate(&mut self, within: Duration) -> Result<std::process::ExitStatus, KitError> {
+        let pid = self.pid();
+        let stop = |problem: String| KitError::Stop { pid, problem };
         let sent = Command::new("kill")
-            .args(["-TERM", &pid])
+            .args(["-TERM", &pid.to_string()])
             .status()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| stop(format!("cannot run kill: {e}")))?;
         if !sent.success() {
-            return Err(format!("kill -TERM {pid} failed"));
+            return Err(stop("kill -TERM failed".to_owned()));
         }
-        let child = self.child.as_mut().ok_or("already reaped")?;
+        let child = self
+            .child
+            .as_mut()
+            .ok_or_else(|| stop("already reaped".to_owned()))?;
         let deadline = Instant::now() + within;
         loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            if let Some(status) = child.try_wait().map_err(|e| stop(e.to_string()))? {
                 self.child = None;
                 return Ok(status);
             }
             if Instant::now() >= deadline {
-                return Err(format!("pid {pid} still running {within:?} after SIGTERM"));
+                return Err(stop(format!("still running {within:?} after SIGTERM")));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -277,14 +348,15 @@ pub fn free_port() -> io::Result<u16> {
 
 /// A workspace binary next to the running test's executable (`cargo test
 /// --workspace` builds them all; `cargo build --bins` otherwise).
-pub fn workspace_bin(name: &str) -> Result<std::path::PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+pub fn workspace_bin(name: &str) -> Result<std::path::PathBuf, KitError> {
+    let not_built = || KitError::NotBuilt(name.to_owned());
+    let exe = std::env::current_exe().map_err(|_| not_built())?;
     exe.ancestors()
         .skip(1)
         .take(2)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .ok_or_else(|| format!("{name} is not built: run `cargo build --workspace --bins`"))
+        .ok_or_else(not_built)
 }
 
 /// Metric families in `text` that `doc` (the operations guide) does not
