@@ -96,11 +96,18 @@ pub struct HostEndpointSpec {
 /// Longest Linux interface name (IFNAMSIZ less the terminating NUL).
 pub const MAX_INTERFACE_NAME: usize = 15;
 
+/// Names that are not one interface: `all` and `default` stand for every interface in
+/// `/proc/sys/net/*/conf/`, `lo` is the host's loopback, `.` and `..` are path steps.
+/// Settings written for an endpoint named so would change the whole host.
+pub const RESERVED_INTERFACE_NAMES: [&str; 5] = ["all", "default", "lo", ".", ".."];
+
 /// True for a name Terrace programs as an interface: 1-15 letters, digits, `_`, `.` or
-/// `-`. Linux accepts more (quotes, `;`, braces), but the name is also written into
-/// nftables rules, whose quoted strings have no escapes, and into logs and commands.
+/// `-`, and none of [`RESERVED_INTERFACE_NAMES`]. Linux accepts more (quotes, `;`,
+/// braces), but the name is also written into nftables rules, whose quoted strings have
+/// no escapes, into `/proc/sys` paths, and into logs and commands.
 pub fn is_interface_name(name: &str) -> bool {
     !name.is_empty()
+        && !RESERVED_INTERFACE_NAMES.contains(&name)
         && name.len() <= MAX_INTERFACE_NAME
         && name
             .bytes()
@@ -112,7 +119,8 @@ fn check_interface_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{name:?} is not an interface name Terrace accepts (1-15 letters, digits, '_', '.' or '-')"
+            "{name:?} is not an interface name Terrace accepts (1-15 letters, digits, '_', '.' or \
+             '-', and not all, default, lo, . or ..)"
         ))
     }
 }
@@ -267,7 +275,20 @@ mod tests {
         assert!(check_interface_name("tra1b2c3d4e5f6g").is_ok());
         assert!(check_interface_name("tra1b2c3d4e5f6g7").is_err());
         assert!(check_interface_name("a/b").is_err());
-        for hostile in ["tra1\" : accept", "a;b", "a b", "a{b", "a\nb", "", "é"] {
+        for hostile in [
+            "tra1\" : accept",
+            "a;b",
+            "a b",
+            "a{b",
+            "a\nb",
+            "",
+            "é",
+            "all",
+            "default",
+            "lo",
+            ".",
+            "..",
+        ] {
             assert!(check_interface_name(hostile).is_err(), "{hostile:?}");
         }
         for fine in ["eth0", "eth0.100", "br-4f2a", "enp0s31f6", "vxlan_calico"] {

@@ -80,6 +80,11 @@ fn an_endpoint_whose_interface_name_cannot_be_programmed_gets_nothing() {
         "../../../kernel",
         "tra1234567890abc",
         "a b",
+        // Not one interface: settings for these would change the whole host.
+        "all",
+        "default",
+        "lo",
+        "..",
     ];
     let mut endpoints: Vec<LocalEndpoint> = hostile
         .iter()
